@@ -1,0 +1,48 @@
+//! `iotkit`: the command-line tool of the iotkit workspace.
+//!
+//! Each subcommand lives in its own module; all protocol logic stays in the
+//! library crates.
+
+mod demo;
+mod topic;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Test AWS IoT rules, shadows and policies offline, and work with MQTT topics and packets.
+#[derive(Debug, Parser)]
+#[command(name = "iotkit", version, about, after_help = EXAMPLES)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+const EXAMPLES: &str = "Examples:
+  iotkit demo
+  iotkit topic match 'building/+/temp' building/7/temp
+  iotkit topic validate --filter 'a/#' 'a/b+'";
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Show each crate at work on built-in sample data.
+    Demo,
+    /// Validate topics and filters, and match topics against filters.
+    #[command(subcommand)]
+    Topic(topic::TopicCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo => demo::run(),
+        Command::Topic(cmd) => topic::run(cmd),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("iotkit: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
