@@ -375,12 +375,12 @@ impl Decimal {
             return None;
         }
         let exp = self.exponent.min(other.exponent);
-        let a = self.mantissa.checked_mul(
-            i128::try_from(pow10(u32::try_from(self.exponent - exp).ok()?.min(39))).ok()?,
-        )?;
-        let b = other.mantissa.checked_mul(
-            i128::try_from(pow10(u32::try_from(other.exponent - exp).ok()?.min(39))).ok()?,
-        )?;
+        let scale = |d: Decimal| -> Option<i128> {
+            let shift = u32::try_from(d.exponent - exp).ok()?;
+            d.mantissa
+                .checked_mul(i128::try_from(10u128.checked_pow(shift)?).ok()?)
+        };
+        let (a, b) = (scale(self)?, scale(other)?);
         let r = a % b;
         Self::from_parts(r < 0, r.unsigned_abs(), i64::from(exp), false)
     }
@@ -577,6 +577,9 @@ mod tests {
         );
         assert_eq!(d("8.5").checked_rem(d("3")).unwrap(), d("2.5"));
         assert_eq!(d("-8.5").checked_rem(d("3")).unwrap(), d("-2.5"));
+        // Operands too far apart in scale: no answer rather than an overflow.
+        assert!(d("1E60").checked_rem(d("0.3")).is_none());
+        assert_eq!(d("1E30").checked_rem(d("7")).unwrap(), d("1"));
         let big = d("9999999999999999999999999999999999");
         assert_eq!(
             big.checked_mul(big).unwrap().to_string(),
