@@ -97,6 +97,9 @@ pub(crate) struct Plan {
     pub(crate) var_names: Vec<String>,
     pub(crate) projection: Projection,
     pub(crate) where_: Option<Node>,
+    /// The top-level payload members the statement reads, or `None` when it
+    /// needs the whole payload (`*`).
+    pub(crate) payload_fields: Option<Vec<Box<str>>>,
 }
 
 pub(crate) struct Compiler<'s> {
@@ -159,6 +162,7 @@ impl Compiler<'_> {
         };
         let where_ = st.where_.as_ref().map(|w| self.expr(w)).transpose()?;
         let projection = self.projection(&st.select)?;
+        let payload_fields = payload_fields(&sets, where_.as_ref(), &projection);
         Ok(Plan {
             version: self.version,
             from,
@@ -166,6 +170,7 @@ impl Compiler<'_> {
             var_names: core::mem::take(&mut self.vars),
             projection,
             where_,
+            payload_fields,
         })
     }
 
@@ -427,6 +432,69 @@ fn fold(node: Node, version: SqlVersion) -> Node {
         Some(v) => Node::Const(v),
         None => node,
     }
+}
+
+/// The payload members a statement reads at the top level (names evaluated
+/// against the payload row), or `None` if it uses the payload as a whole.
+fn payload_fields(sets: &[Node], where_: Option<&Node>, p: &Projection) -> Option<Vec<Box<str>>> {
+    let mut out = Vec::new();
+    for n in sets.iter().chain(where_) {
+        collect(n, &mut out)?;
+    }
+    for item in &p.items {
+        match item {
+            Item::Star => return None,
+            Item::Expr { node, .. } => collect(node, &mut out)?,
+        }
+    }
+    Some(out)
+}
+
+/// Adds the payload members `n` reads; `None` when it needs the whole payload.
+fn collect(n: &Node, out: &mut Vec<Box<str>>) -> Option<()> {
+    match n {
+        Node::Const(_) | Node::Var(_) => {}
+        Node::Star | Node::RawPayload => return None,
+        Node::Field(name) => {
+            if !out.contains(name) {
+                out.push(name.clone());
+            }
+        }
+        Node::Member(x, _) | Node::Not(x) | Node::Neg(x) | Node::Cast(x, _) => collect(x, out)?,
+        Node::Binary(_, a, b) => {
+            collect(a, out)?;
+            collect(b, out)?;
+        }
+        Node::Call(c) => {
+            for a in &c.args {
+                collect(a, out)?;
+            }
+        }
+        Node::Case(c) => {
+            collect(&c.subject, out)?;
+            for (w, t) in &c.whens {
+                collect(w, out)?;
+                collect(t, out)?;
+            }
+            if let Some(e) = &c.else_ {
+                collect(e, out)?;
+            }
+        }
+        Node::Object(m) => {
+            for (_, v) in m {
+                collect(v, out)?;
+            }
+        }
+        Node::Array(items) => {
+            for v in items {
+                collect(v, out)?;
+            }
+        }
+        // Only the FROM of a nested query reads the outer row; its other
+        // parts read the elements.
+        Node::Subquery(q) => collect(&q.from, out)?,
+    }
+    Some(())
 }
 
 fn is_const(n: &Node) -> bool {

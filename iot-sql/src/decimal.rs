@@ -57,10 +57,12 @@ impl Decimal {
     /// Builds `sign × magnitude × 10^exponent`, rounding the magnitude to 34
     /// digits (half to even, `sticky` telling that non-zero digits were
     /// already dropped below `magnitude`). `None` when the exponent overflows.
-    fn from_parts(negative: bool, mut mag: u128, mut exp: i64, sticky: bool) -> Option<Self> {
+    fn from_parts(negative: bool, mut mag: u128, exp: i64, sticky: bool) -> Option<Self> {
         if mag == 0 {
             return Some(Self::ZERO);
         }
+        // Far outside the range either way; keeps the arithmetic below exact.
+        let mut exp = exp.clamp(-(1 << 40), 1 << 40);
         let d = digits(mag);
         if d > PRECISION {
             let drop = d - PRECISION;
@@ -554,6 +556,9 @@ mod tests {
         assert!(Decimal::parse(".5", false).is_none());
         assert!(Decimal::parse("1E1000", false).is_none());
         assert_eq!(d("1E-1001"), Decimal::ZERO);
+        // Exponents far beyond i64 saturate instead of overflowing.
+        assert!(Decimal::parse("1E99999999999999999999999", false).is_none());
+        assert_eq!(d("1E-99999999999999999999999"), Decimal::ZERO);
     }
 
     #[test]

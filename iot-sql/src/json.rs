@@ -1,6 +1,8 @@
 //! JSON text ⇄ [`Value`]: a strict RFC 8259 reader that keeps numbers exact
 //! (Int or 34-digit Decimal) with a nesting bound, and a compact writer.
 
+use alloc::borrow::Cow;
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt::Write as _;
@@ -20,12 +22,27 @@ pub(crate) fn parse(bytes: &[u8]) -> Option<Value> {
     (p.i == bytes.len()).then_some(v)
 }
 
+/// Parses JSON text but builds only the members of a top-level object named
+/// in `fields`; every other value is validated and skipped without
+/// allocating. Same acceptance as [`parse`]: invalid or too deep text anywhere
+/// is `None`. Non-object text is parsed in full.
+pub(crate) fn parse_selected(bytes: &[u8], fields: &[Box<str>]) -> Option<Value> {
+    let mut p = Parser { b: bytes, i: 0 };
+    p.ws();
+    if p.peek() != Some(b'{') {
+        return parse(bytes);
+    }
+    let v = p.object_selected(fields)?;
+    p.ws();
+    (p.i == bytes.len()).then_some(v)
+}
+
 struct Parser<'a> {
     b: &'a [u8],
     i: usize,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
@@ -88,6 +105,133 @@ impl Parser<'_> {
         }
     }
 
+    fn object_selected(&mut self, fields: &[Box<str>]) -> Option<Value> {
+        self.i += 1;
+        let mut map = Map::with_capacity(fields.len());
+        self.ws();
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Some(Value::Object(map));
+        }
+        loop {
+            self.ws();
+            if self.peek()? != b'"' {
+                return None;
+            }
+            let key = self.key()?;
+            self.ws();
+            self.eat(b":")?;
+            self.ws();
+            if fields.iter().any(|f| **f == *key) {
+                let v = self.value(1)?;
+                map.insert(key.into_owned(), v);
+            } else {
+                self.skip(1)?;
+            }
+            self.ws();
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    return Some(Value::Object(map));
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A member name, borrowed from the input when it has no escapes.
+    fn key(&mut self) -> Option<Cow<'a, str>> {
+        let start = self.i + 1;
+        let mut j = start;
+        loop {
+            match self.b.get(j)? {
+                b'"' => {
+                    let s = core::str::from_utf8(self.b.get(start..j)?).ok()?;
+                    self.i = j + 1;
+                    return Some(Cow::Borrowed(s));
+                }
+                b'\\' => return self.string().map(Cow::Owned),
+                c if *c < 0x20 => return None,
+                _ => j += 1,
+            }
+        }
+    }
+
+    /// Validates and skips one value (`depth` is that of its container).
+    fn skip(&mut self, depth: usize) -> Option<()> {
+        match self.peek()? {
+            open @ (b'{' | b'[') => {
+                if depth + 1 > MAX_JSON_DEPTH {
+                    return None;
+                }
+                let close = if open == b'{' { b'}' } else { b']' };
+                self.i += 1;
+                self.ws();
+                if self.peek()? == close {
+                    self.i += 1;
+                    return Some(());
+                }
+                loop {
+                    self.ws();
+                    if open == b'{' {
+                        if self.peek()? != b'"' {
+                            return None;
+                        }
+                        self.skip_string()?;
+                        self.ws();
+                        self.eat(b":")?;
+                        self.ws();
+                    }
+                    self.skip(depth + 1)?;
+                    self.ws();
+                    match self.peek()? {
+                        b',' => self.i += 1,
+                        c if c == close => {
+                            self.i += 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'"' => self.skip_string(),
+            b't' => self.eat(b"true"),
+            b'f' => self.eat(b"false"),
+            b'n' => self.eat(b"null"),
+            b'-' | b'0'..=b'9' => self.scan_number().map(drop),
+            _ => None,
+        }
+    }
+
+    fn skip_string(&mut self) -> Option<()> {
+        self.i += 1;
+        let start = self.i;
+        loop {
+            match self.peek()? {
+                b'"' => {
+                    // Escapes are ASCII, so the raw span validates as UTF-8 iff the text does.
+                    core::str::from_utf8(self.b.get(start..self.i)?).ok()?;
+                    self.i += 1;
+                    return Some(());
+                }
+                b'\\' => {
+                    self.i += 1;
+                    match self.peek()? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 1,
+                        b'u' => {
+                            self.i += 1;
+                            self.unicode_escape()?;
+                        }
+                        _ => return None,
+                    }
+                }
+                c if c < 0x20 => return None,
+                _ => self.i += 1,
+            }
+        }
+    }
+
     fn array(&mut self, depth: usize) -> Option<Value> {
         if depth > MAX_JSON_DEPTH {
             return None;
@@ -115,6 +259,16 @@ impl Parser<'_> {
     }
 
     fn number(&mut self) -> Option<Value> {
+        let (start, integral) = self.scan_number()?;
+        let text = core::str::from_utf8(self.b.get(start..self.i)?).ok()?;
+        if integral && let Ok(i) = text.parse::<i64>() {
+            return Some(Value::Int(i));
+        }
+        Decimal::parse(text, false).map(Value::Decimal)
+    }
+
+    /// Scans a number; returns where it starts and whether it is integral.
+    fn scan_number(&mut self) -> Option<(usize, bool)> {
         let start = self.i;
         if self.peek() == Some(b'-') {
             self.i += 1;
@@ -144,11 +298,7 @@ impl Parser<'_> {
                 return None;
             }
         }
-        let text = core::str::from_utf8(self.b.get(start..self.i)?).ok()?;
-        if integral && let Ok(i) = text.parse::<i64>() {
-            return Some(Value::Int(i));
-        }
-        Decimal::parse(text, false).map(Value::Decimal)
+        Some((start, integral))
     }
 
     fn digits(&mut self) -> usize {
@@ -335,6 +485,33 @@ mod tests {
         ] {
             assert!(parse(bad).is_none(), "{:?}", core::str::from_utf8(bad));
         }
+    }
+
+    #[test]
+    fn selective_parse_keeps_only_named_members_and_validates_the_rest() {
+        let fields: alloc::vec::Vec<Box<str>> = alloc::vec!["a".into(), "c\"d".into()];
+        let text =
+            br#"{"a": [1, {"x": 2}], "b": {"deep": ["\u00e9", -1.5e3, null, true]}, "c\"d": "y"}"#;
+        let v = parse_selected(text, &fields).unwrap();
+        assert_eq!(v.to_json(), r#"{"a":[1,{"x":2}],"c\"d":"y"}"#);
+        for bad in [
+            &br#"{"a": 1, "b": [1,]}"#[..],
+            br#"{"b": "\x"}"#,
+            br#"{"b": 01}"#,
+            b"{\"b\": \"\xff\"}",
+            br#"{"b": 1} x"#,
+        ] {
+            assert!(parse_selected(bad, &fields).is_none(), "{:?}", bad);
+            assert!(parse(bad).is_none(), "{:?}", bad);
+        }
+        let deep = alloc::format!(
+            "{{\"b\": {}{}}}",
+            "[".repeat(MAX_JSON_DEPTH),
+            "]".repeat(MAX_JSON_DEPTH)
+        );
+        assert!(parse_selected(deep.as_bytes(), &fields).is_none());
+        assert!(parse(deep.as_bytes()).is_none());
+        assert_eq!(parse_selected(b"[1]", &fields).unwrap().to_json(), "[1]");
     }
 
     #[test]

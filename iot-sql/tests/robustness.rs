@@ -52,7 +52,11 @@ fn eval_all(payload: &[u8]) {
                 continue;
             };
             let msg = Message::new("a/b", payload);
-            if let Ok(Outcome::Emit(out)) = rule.evaluate(&msg) {
+            let full = rule.evaluate(&msg);
+            // The selective parse for one rule gives the same outcome.
+            let selective = rule.evaluate(&Message::for_rule(&rule, "a/b", payload));
+            assert_eq!(full, selective, "{sql}");
+            if let Ok(Outcome::Emit(out)) = full {
                 // Every non-binary output is valid JSON text (or empty for Undefined).
                 let text = out.to_json_string();
                 if !text.is_empty() {
