@@ -93,9 +93,11 @@
 //!
 //! # Features
 //!
-//! - `std` (default): `std::error::Error` for the error types. The crate
-//!   currently needs `std` through the `regex` dependency.
-#![cfg_attr(not(feature = "std"), no_std)]
+//! - `std` (default): turns on `std` in `thiserror` and `topic-match`. The
+//!   crate itself always links `std` today (through `regex` and the pest
+//!   derive), so it is not `no_std`; the code uses `core`/`alloc` paths so
+//!   that can change.
+
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 extern crate alloc;
