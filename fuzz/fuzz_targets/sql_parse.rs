@@ -1,15 +1,26 @@
 #![no_main]
-//! Skeleton: SQL version names parse or are rejected, and round-trip.
-//! Replaced by the iot-sql targets.
+//! SQL text → parse + compile under every version: never panics, never
+//! recurses without bound (deep nesting is a `TooDeep` error), and an error
+//! always points inside the text. Compiled rules also run on one message.
 
-use iot_sql::SqlVersion;
+use iot_sql::{Message, Rule, SqlVersion};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(s) = std::str::from_utf8(data) else {
+    let Ok(sql) = std::str::from_utf8(data) else {
         return;
     };
-    if let Ok(v) = s.parse::<SqlVersion>() {
-        assert_eq!(v.as_str(), s);
+    for v in [SqlVersion::V2015_10_08, SqlVersion::V2016_03_23] {
+        match Rule::parse(sql, v) {
+            Ok(rule) => {
+                let msg = Message::new("a/b", br#"{"a": 1, "b": [1, "x", {"c": null}]}"#);
+                let _ = rule.evaluate(&msg);
+                let _ = rule.template(sql);
+            }
+            Err(e) => {
+                assert!(e.span().start <= sql.len(), "{e:?}");
+                let _ = e.caret(sql);
+            }
+        }
     }
 });

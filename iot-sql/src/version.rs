@@ -24,6 +24,19 @@ impl SqlVersion {
             Self::Beta => "beta",
         }
     }
+
+    /// Does this version have the 2016-03-23 features (nested queries,
+    /// literals, `decode`, ...)? True for 2016-03-23 and beta.
+    #[must_use]
+    pub fn is_2016_or_later(self) -> bool {
+        !matches!(self, Self::V2015_10_08)
+    }
+
+    /// Are whole-number decimals handled as Ints (`10.0` → `10`)?
+    #[must_use]
+    pub(crate) fn whole_decimals_are_ints(self) -> bool {
+        self.is_2016_or_later()
+    }
 }
 
 /// A string that names no SQL version.

@@ -4,6 +4,7 @@
 //! library crates.
 
 mod demo;
+mod sql;
 mod topic;
 
 use std::process::ExitCode;
@@ -21,7 +22,8 @@ struct Cli {
 const EXAMPLES: &str = "Examples:
   iotkit demo
   iotkit topic match 'building/+/temp' building/7/temp
-  iotkit topic validate --filter 'a/#' 'a/b+'";
+  iotkit topic validate --filter 'a/#' 'a/b+'
+  iotkit sql eval --sql \"SELECT temp FROM 'sensors/#'\" --topic sensors/a --payload '{\"temp\": 25}'";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -30,6 +32,9 @@ enum Command {
     /// Validate topics and filters, and match topics against filters.
     #[command(subcommand)]
     Topic(topic::TopicCommand),
+    /// Evaluate AWS IoT rules (SQL) offline and run SQL conformance case files.
+    #[command(subcommand)]
+    Sql(sql::SqlCommand),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +42,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo => demo::run(),
         Command::Topic(cmd) => topic::run(cmd),
+        Command::Sql(cmd) => sql::run(cmd),
     };
     match result {
         Ok(code) => code,
