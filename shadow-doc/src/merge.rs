@@ -1,0 +1,119 @@
+//! Merge: applying one section of an update to the stored section and its metadata
+//! (spec §3, §5).
+
+use serde_json::{Map, Value};
+
+use crate::document::{Object, leaf, metadata_for};
+use crate::json::strip_nulls;
+
+/// Merges `patch` into `state`, keeping `meta` (the section's metadata tree) in step:
+///
+/// * a `null` member deletes the key and its metadata (a no-op when absent);
+/// * an object onto an object recurses;
+/// * anything else replaces the value whole (arrays included), with nulls inside dropped, and
+///   its metadata is rebuilt with timestamp `now`; an object made only of nulls creates nothing.
+///
+/// Only written leaves get the new timestamp; untouched keys keep theirs.
+pub(crate) fn merge_section(state: &mut Object, meta: &mut Object, patch: &Object, now: u64) {
+    for (key, p) in patch {
+        match p {
+            Value::Null => {
+                state.shift_remove(key);
+                meta.shift_remove(key);
+            }
+            Value::Object(pm) => {
+                if let Some(Value::Object(sm)) = state.get_mut(key) {
+                    let mm = match meta.get_mut(key) {
+                        Some(Value::Object(mm)) => mm,
+                        _ => {
+                            // Metadata out of step with the state (only possible with a
+                            // hand-built store): rebuild it before recursing.
+                            let rebuilt = metadata_for(&Value::Object(sm.clone()), now);
+                            meta.insert(key.clone(), rebuilt);
+                            match meta.get_mut(key) {
+                                Some(Value::Object(mm)) => mm,
+                                _ => continue,
+                            }
+                        }
+                    };
+                    merge_section(sm, mm, pm, now);
+                } else if let Some(v) = strip_nulls(p) {
+                    meta.insert(key.clone(), metadata_for(&v, now));
+                    state.insert(key.clone(), v);
+                }
+            }
+            Value::Array(_) => {
+                if let Some(v) = strip_nulls(p) {
+                    meta.insert(key.clone(), metadata_for(&v, now));
+                    state.insert(key.clone(), v);
+                }
+            }
+            _ => {
+                state.insert(key.clone(), p.clone());
+                meta.insert(key.clone(), leaf(now));
+            }
+        }
+    }
+}
+
+/// An empty object.
+pub(crate) fn empty() -> Object {
+    Map::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run(state: Value, meta: Value, patch: Value, now: u64) -> (Value, Value) {
+        let mut s = state.as_object().unwrap().clone();
+        let mut m = meta.as_object().unwrap().clone();
+        merge_section(&mut s, &mut m, patch.as_object().unwrap(), now);
+        (Value::Object(s), Value::Object(m))
+    }
+
+    // Spec §3: null deletes, objects recurse, other values replace; §5: only written leaves
+    // are re-stamped.
+    #[test]
+    fn spec_3_merge_rules() {
+        let (s, m) = run(
+            json!({"a": 1, "b": {"c": 2, "d": 3}, "e": [1, 2]}),
+            json!({"a": {"timestamp": 1}, "b": {"c": {"timestamp": 1}, "d": {"timestamp": 1}},
+                   "e": [{"timestamp": 1}, {"timestamp": 1}]}),
+            json!({"a": null, "b": {"c": 5, "z": null}, "e": [9], "n": {"x": null}, "f": false}),
+            2,
+        );
+        assert_eq!(s, json!({"b": {"c": 5, "d": 3}, "e": [9], "f": false}));
+        assert_eq!(
+            m,
+            json!({"b": {"c": {"timestamp": 2}, "d": {"timestamp": 1}},
+                   "e": [{"timestamp": 2}], "f": {"timestamp": 2}})
+        );
+    }
+
+    #[test]
+    fn spec_3_type_change_replaces_value_and_metadata_shape() {
+        let (s, m) = run(
+            json!({"x": 1}),
+            json!({"x": {"timestamp": 1}}),
+            json!({"x": {"y": 2, "z": null}}),
+            3,
+        );
+        assert_eq!(s, json!({"x": {"y": 2}}));
+        assert_eq!(m, json!({"x": {"y": {"timestamp": 3}}}));
+    }
+
+    // Choice: an inner object emptied by deletions stays as `{}`.
+    #[test]
+    fn emptied_inner_object_is_kept() {
+        let (s, m) = run(
+            json!({"o": {"k": 1}}),
+            json!({"o": {"k": {"timestamp": 1}}}),
+            json!({"o": {"k": null}}),
+            2,
+        );
+        assert_eq!(s, json!({"o": {}}));
+        assert_eq!(m, json!({"o": {}}));
+    }
+}
