@@ -4,6 +4,7 @@
 //! library crates.
 
 mod demo;
+mod shadow;
 mod topic;
 
 use std::process::ExitCode;
@@ -21,7 +22,8 @@ struct Cli {
 const EXAMPLES: &str = "Examples:
   iotkit demo
   iotkit topic match 'building/+/temp' building/7/temp
-  iotkit topic validate --filter 'a/#' 'a/b+'";
+  iotkit topic validate --filter 'a/#' 'a/b+'
+  iotkit shadow run-cases conformance/shadow.json";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -30,6 +32,9 @@ enum Command {
     /// Validate topics and filters, and match topics against filters.
     #[command(subcommand)]
     Topic(topic::TopicCommand),
+    /// Simulate the Device Shadow service locally, and run shadow case files.
+    #[command(subcommand)]
+    Shadow(shadow::ShadowCommand),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +42,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo => demo::run(),
         Command::Topic(cmd) => topic::run(cmd),
+        Command::Shadow(cmd) => shadow::run(cmd),
     };
     match result {
         Ok(code) => code,
