@@ -5,6 +5,7 @@
 //! broker built with this crate, or the real service, sends.
 
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,10 @@ use crate::delta::Delta;
 /// A JSON object, as used for state sections and metadata trees.
 pub type Object = Map<String, Value>;
 
+/// A state or metadata section shared between the stored shadow and the documents built from
+/// it: a GET or a `/documents` message points at the stored sections instead of copying them.
+pub type SharedObject = Arc<Object>;
+
 /// `state` of a GET response: `desired` and `reported` when non-empty, and the computed
 /// `delta` when they differ (spec §1.2).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -22,10 +27,10 @@ pub type Object = Map<String, Value>;
 pub struct ResponseState {
     /// The desired section.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub desired: Option<Object>,
+    pub desired: Option<SharedObject>,
     /// The reported section.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reported: Option<Object>,
+    pub reported: Option<SharedObject>,
     /// What desired asks for that reported does not show.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delta: Option<Object>,
@@ -37,10 +42,10 @@ pub struct ResponseState {
 pub struct SnapshotState {
     /// The desired section.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub desired: Option<Object>,
+    pub desired: Option<SharedObject>,
     /// The reported section.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reported: Option<Object>,
+    pub reported: Option<SharedObject>,
 }
 
 /// Per-leaf timestamps mirroring `desired` and `reported` (spec §5). A member the service adds
@@ -50,10 +55,10 @@ pub struct SnapshotState {
 pub struct Metadata {
     /// Timestamps of the desired leaves.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub desired: Option<Object>,
+    pub desired: Option<SharedObject>,
     /// Timestamps of the reported leaves.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reported: Option<Object>,
+    pub reported: Option<SharedObject>,
 }
 
 /// The stored shadow as a GET answers it (`/get/accepted`, spec §1.2).

@@ -19,7 +19,8 @@ mod topic;
 pub use delta::{Delta, DeltaEntry};
 pub use document::{
     DeleteAccepted, DeltaDocument, DocumentsDocument, ErrorDocument, GetAccepted, Metadata,
-    NamedShadowList, Object, ResponseState, Snapshot, SnapshotState, UpdateAccepted, metadata_for,
+    NamedShadowList, Object, ResponseState, SharedObject, Snapshot, SnapshotState, UpdateAccepted,
+    metadata_for,
 };
 pub use error::{ErrorKind, ShadowError};
 pub use json::values_equal;

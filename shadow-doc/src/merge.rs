@@ -1,7 +1,7 @@
 //! Merge: applying one section of an update to the stored section and its metadata
 //! (spec §3, §5).
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::document::{Object, leaf, metadata_for};
 use crate::json::strip_nulls;
@@ -54,11 +54,6 @@ pub(crate) fn merge_section(state: &mut Object, meta: &mut Object, patch: &Objec
             }
         }
     }
-}
-
-/// An empty object.
-pub(crate) fn empty() -> Object {
-    Map::new()
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 
 use alloc::boxed::Box;
 use alloc::string::String;
+use alloc::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -9,12 +10,12 @@ use serde_json::Value;
 use crate::delta::Delta;
 use crate::document::{
     DeleteAccepted, DeltaDocument, DocumentsDocument, GetAccepted, Metadata, Object, ResponseState,
-    Snapshot, SnapshotState, UpdateAccepted, metadata_for,
+    SharedObject, Snapshot, SnapshotState, UpdateAccepted, metadata_for,
 };
 use crate::error::{ErrorKind, ShadowError};
 use crate::json::compact_len;
 use crate::limits::Config;
-use crate::merge::{empty, merge_section};
+use crate::merge::merge_section;
 use crate::name::ShadowKey;
 use crate::request::{Section, UpdateRequest, lenient_client_token};
 use crate::{ShadowName, ThingName};
@@ -64,10 +65,13 @@ enum Life {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 struct Doc {
-    desired: Object,
-    reported: Object,
-    meta_desired: Object,
-    meta_reported: Object,
+    desired: SharedObject,
+    reported: SharedObject,
+    meta_desired: SharedObject,
+    meta_reported: SharedObject,
+    /// Compact-JSON bytes of `desired` and `reported` (0 when empty), kept up to date.
+    desired_len: usize,
+    reported_len: usize,
     version: u64,
 }
 
@@ -83,8 +87,12 @@ pub struct UpdateOutcome {
     pub documents: DocumentsDocument,
 }
 
-fn non_empty(m: &Object) -> Option<Object> {
-    (!m.is_empty()).then(|| m.clone())
+fn non_empty(m: &SharedObject) -> Option<SharedObject> {
+    (!m.is_empty()).then(|| Arc::clone(m))
+}
+
+fn section_len(m: &Object) -> usize {
+    if m.is_empty() { 0 } else { compact_len(m) }
 }
 
 impl Doc {
@@ -107,7 +115,7 @@ impl Doc {
     }
 
     fn into_snapshot(self) -> Snapshot {
-        let some = |m: Object| (!m.is_empty()).then_some(m);
+        let some = |m: SharedObject| (!m.is_empty()).then_some(m);
         Snapshot {
             state: SnapshotState {
                 desired: some(self.desired),
@@ -131,19 +139,30 @@ impl Doc {
 
     /// Compact-JSON bytes of desired + reported; an empty section counts nothing.
     fn state_len(&self) -> usize {
-        let len = |m: &Object| if m.is_empty() { 0 } else { compact_len(m) };
-        len(&self.desired).saturating_add(len(&self.reported))
+        self.desired_len.saturating_add(self.reported_len)
     }
 }
 
-fn apply_section(state: &mut Object, meta: &mut Object, section: Section<'_>, now: u64) {
+/// Applies one section of a request; returns the section's new compact length when it changed.
+#[must_use]
+fn apply_section(
+    state: &mut SharedObject,
+    meta: &mut SharedObject,
+    section: Section<'_>,
+    now: u64,
+) -> Option<usize> {
     match section {
-        Section::Keep => {}
+        Section::Keep => None,
         Section::Clear => {
-            *state = empty();
-            *meta = empty();
+            *state = SharedObject::default();
+            *meta = SharedObject::default();
+            Some(0)
         }
-        Section::Merge(patch) => merge_section(state, meta, patch, now),
+        Section::Merge(patch) => {
+            // Copy-on-write: the previous document keeps the old section.
+            merge_section(Arc::make_mut(state), Arc::make_mut(meta), patch, now);
+            Some(section_len(state))
+        }
     }
 }
 
@@ -216,13 +235,13 @@ impl Shadow {
     /// The desired section (empty when absent); `None` when the shadow does not exist.
     #[must_use]
     pub fn desired(&self) -> Option<&Object> {
-        self.live().map(|d| &d.desired)
+        self.live().map(|d| &*d.desired)
     }
 
     /// The reported section (empty when absent); `None` when the shadow does not exist.
     #[must_use]
     pub fn reported(&self) -> Option<&Object> {
-        self.live().map(|d| &d.reported)
+        self.live().map(|d| &*d.reported)
     }
 
     /// The per-leaf metadata; `None` when the shadow does not exist.
@@ -288,18 +307,22 @@ impl Shadow {
             return Err(fail(ErrorKind::VersionConflict { current, requested }));
         }
         let mut next = previous.cloned().unwrap_or_default();
-        apply_section(
+        if let Some(len) = apply_section(
             &mut next.desired,
             &mut next.meta_desired,
             request.desired(),
             now,
-        );
-        apply_section(
+        ) {
+            next.desired_len = len;
+        }
+        if let Some(len) = apply_section(
             &mut next.reported,
             &mut next.meta_reported,
             request.reported(),
             now,
-        );
+        ) {
+            next.reported_len = len;
+        }
         let size = next.state_len();
         let max = self.config.limits.max_state_bytes;
         if size > max {
@@ -398,10 +421,10 @@ impl Shadow {
             Life::Absent => Stored::default(),
             Life::Live(doc) => Stored {
                 version: Some(doc.version),
-                desired: doc.desired.clone(),
-                reported: doc.reported.clone(),
-                metadata_desired: doc.meta_desired.clone(),
-                metadata_reported: doc.meta_reported.clone(),
+                desired: Object::clone(&doc.desired),
+                reported: Object::clone(&doc.reported),
+                metadata_desired: Object::clone(&doc.meta_desired),
+                metadata_reported: Object::clone(&doc.meta_reported),
                 deleted_at: None,
             },
             Life::Deleted { version, at } => Stored {
@@ -427,10 +450,12 @@ impl Shadow {
             (None, _) => Life::Absent,
             (Some(version), Some(at)) => Life::Deleted { version, at },
             (Some(version), None) => Life::Live(Box::new(Doc {
-                desired: s.desired,
-                reported: s.reported,
-                meta_desired: s.metadata_desired,
-                meta_reported: s.metadata_reported,
+                desired_len: section_len(&s.desired),
+                reported_len: section_len(&s.reported),
+                desired: Arc::new(s.desired),
+                reported: Arc::new(s.reported),
+                meta_desired: Arc::new(s.metadata_desired),
+                meta_reported: Arc::new(s.metadata_reported),
                 version,
             })),
         };

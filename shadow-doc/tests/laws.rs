@@ -155,7 +155,12 @@ proptest! {
                     prop_assert_eq!(s.to_stored().to_string(), stored_before);
                 }
                 Ok(out) => {
-                    prop_assert!(s.state_len() <= config.limits.max_state_bytes);
+                    let len = |m: &Map<String, Value>| {
+                        if m.is_empty() { 0 } else { serde_json::to_string(m).unwrap().len() }
+                    };
+                    let size = len(s.desired().unwrap()) + len(s.reported().unwrap());
+                    prop_assert_eq!(size, s.state_len());
+                    prop_assert!(size <= config.limits.max_state_bytes);
                     for sec in [s.desired().unwrap(), s.reported().unwrap()] {
                         let section_depth = 1 + sec.values().map(depth).max().unwrap_or(0);
                         prop_assert!(section_depth <= config.limits.max_depth);
