@@ -36,8 +36,9 @@ fuzz_target!(|data: &[u8]| {
             published.apply_to(&mut reported);
             assert!(Delta::between(shadow.desired().unwrap(), Some(&reported)).is_empty());
             let get = shadow.get(b"", 3).unwrap();
-            assert_eq!(get.state.desired, out.documents.current.state.desired);
-            assert_eq!(get.state.reported, out.documents.current.state.reported);
+            let documents = out.documents.as_ref().unwrap();
+            assert_eq!(get.state.desired, documents.current.state.desired);
+            assert_eq!(get.state.reported, documents.current.state.reported);
             let _ = serde_json::to_vec(&out.accepted).unwrap();
             let _ = serde_json::to_vec(&out.documents).unwrap();
         }

@@ -246,10 +246,9 @@ fn handle(store: &MemoryStore, req: &Request, now: u64) -> anyhow::Result<Vec<(S
                 if let Some(d) = &o.delta {
                     msgs.push((answer(Suffix::Delta)?, serde_json::to_value(d)?));
                 }
-                msgs.push((
-                    answer(Suffix::Documents)?,
-                    serde_json::to_value(&o.documents)?,
-                ));
+                if let Some(d) = &o.documents {
+                    msgs.push((answer(Suffix::Documents)?, serde_json::to_value(d)?));
+                }
                 msgs
             }
             Err(e) => rejected(e)?,

@@ -90,6 +90,15 @@ pub(crate) fn compact_len(map: &Map<String, Value>) -> usize {
     }
 }
 
+/// Bytes of the compact JSON serialisation of any value.
+pub(crate) fn value_len(v: &Value) -> usize {
+    let mut counter = Counter(0);
+    match serde_json::to_writer(&mut counter, v) {
+        Ok(()) => counter.0,
+        Err(_) => usize::MAX,
+    }
+}
+
 /// `v` with every null object member removed, recursively (also inside arrays). Objects that
 /// had members and lost them all are removed too (`None`); a literal `{}` stays.
 pub(crate) fn strip_nulls(v: &Value) -> Option<Value> {

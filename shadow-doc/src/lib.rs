@@ -27,6 +27,6 @@ pub use json::values_equal;
 pub use limits::{Config, Limits};
 pub use name::{NameError, ShadowKey, ShadowName, ThingName};
 pub use request::{Section, UpdateRequest, lenient_client_token};
-pub use shadow::{Shadow, UpdateOutcome};
+pub use shadow::{Shadow, UpdateOptions, UpdateOutcome};
 pub use store::{MemoryStore, ShadowStore};
 pub use topic::{Operation, ShadowTopic, Suffix, TopicError};

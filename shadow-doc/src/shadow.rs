@@ -15,7 +15,7 @@ use crate::document::{
 use crate::error::{ErrorKind, ShadowError};
 use crate::json::compact_len;
 use crate::limits::Config;
-use crate::merge::merge_section;
+use crate::merge::{merge_section, merged_len};
 use crate::name::ShadowKey;
 use crate::request::{Section, UpdateRequest, lenient_client_token};
 use crate::{ShadowName, ThingName};
@@ -38,7 +38,7 @@ use crate::{ShadowName, ThingName};
 /// // The device reports the new temperature: in sync, so no delta is published.
 /// let out = shadow.update(br#"{"state": {"reported": {"temp": 21.0}}}"#, 1_010)?;
 /// assert!(out.delta.is_none());
-/// assert_eq!(out.documents.previous.unwrap().version, 1);
+/// assert_eq!(out.documents.unwrap().previous.unwrap().version, 1);
 ///
 /// let err = shadow.update(br#"{"state": {}, "version": 1}"#, 1_020).unwrap_err();
 /// assert_eq!((err.code(), &*err.message()), (409, "Version conflict"));
@@ -83,8 +83,9 @@ pub struct UpdateOutcome {
     pub accepted: UpdateAccepted,
     /// The `/update/delta` document, when desired and reported differ after the update.
     pub delta: Option<DeltaDocument>,
-    /// The `/update/documents` document.
-    pub documents: DocumentsDocument,
+    /// The `/update/documents` document; `None` only when turned off with
+    /// [`UpdateOptions::documents`].
+    pub documents: Option<DocumentsDocument>,
 }
 
 fn non_empty(m: &SharedObject) -> Option<SharedObject> {
@@ -114,21 +115,6 @@ impl Doc {
         }
     }
 
-    fn into_snapshot(self) -> Snapshot {
-        let some = |m: SharedObject| (!m.is_empty()).then_some(m);
-        Snapshot {
-            state: SnapshotState {
-                desired: some(self.desired),
-                reported: some(self.reported),
-            },
-            metadata: Metadata {
-                desired: some(self.meta_desired),
-                reported: some(self.meta_reported),
-            },
-            version: self.version,
-        }
-    }
-
     fn delta(&self) -> Delta {
         if self.desired.is_empty() {
             Delta::default()
@@ -143,26 +129,62 @@ impl Doc {
     }
 }
 
-/// Applies one section of a request; returns the section's new compact length when it changed.
-#[must_use]
+/// The compact length a section will have after the request (see [`merged_len`]).
+fn next_len(state: &Object, len: usize, section: Section<'_>) -> usize {
+    match section {
+        Section::Keep => len,
+        Section::Clear => 0,
+        Section::Merge(patch) => merged_len(state, len, patch),
+    }
+}
+
+/// Applies one section of a request in place. A section still shared with a snapshot (the
+/// `previous` of a `/documents` message) is copied first; otherwise nothing is copied.
 fn apply_section(
     state: &mut SharedObject,
     meta: &mut SharedObject,
     section: Section<'_>,
     now: u64,
-) -> Option<usize> {
+) {
     match section {
-        Section::Keep => None,
+        Section::Keep => {}
         Section::Clear => {
             *state = SharedObject::default();
             *meta = SharedObject::default();
-            Some(0)
         }
         Section::Merge(patch) => {
-            // Copy-on-write: the previous document keeps the old section.
             merge_section(Arc::make_mut(state), Arc::make_mut(meta), patch, now);
-            Some(section_len(state))
         }
+    }
+}
+
+/// Which optional messages [`Shadow::update_with`] builds.
+///
+/// ```
+/// let lean = shadow_doc::UpdateOptions::default().with_documents(false);
+/// assert!(!lean.documents);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UpdateOptions {
+    /// Build the `/update/documents` message (default true). Building it keeps a copy of every
+    /// section the update changes; a broker with no subscriber on `/update/documents` can turn
+    /// it off and update in place.
+    pub documents: bool,
+}
+
+impl Default for UpdateOptions {
+    fn default() -> Self {
+        Self { documents: true }
+    }
+}
+
+impl UpdateOptions {
+    /// Sets [`UpdateOptions::documents`].
+    #[must_use]
+    pub fn with_documents(mut self, documents: bool) -> Self {
+        self.documents = documents;
+        self
     }
 }
 
@@ -277,7 +299,7 @@ impl Shadow {
         }
     }
 
-    /// Applies an `/update` payload.
+    /// Applies an `/update` payload and builds every message the service publishes.
     ///
     /// # Errors
     /// Any [`UpdateRequest::parse`] error; 409 `Version conflict` when the request's `version`
@@ -285,8 +307,21 @@ impl Shadow {
     /// or the retained version of a recently deleted one); 413 when the merged state would
     /// exceed [`Limits::max_state_bytes`](crate::Limits). On error nothing changes.
     pub fn update(&mut self, request: &[u8], now: u64) -> Result<UpdateOutcome, ShadowError> {
+        self.update_with(request, now, UpdateOptions::default())
+    }
+
+    /// [`Shadow::update`] with a choice of optional messages.
+    ///
+    /// # Errors
+    /// As [`Shadow::update`].
+    pub fn update_with(
+        &mut self,
+        request: &[u8],
+        now: u64,
+        options: UpdateOptions,
+    ) -> Result<UpdateOutcome, ShadowError> {
         let request = UpdateRequest::parse(request, &self.config.limits)?;
-        self.apply(&request, now)
+        self.apply(&request, now, options)
     }
 
     /// Applies an already validated request (see [`Shadow::update`]).
@@ -297,38 +332,48 @@ impl Shadow {
         &mut self,
         request: &UpdateRequest,
         now: u64,
+        options: UpdateOptions,
     ) -> Result<UpdateOutcome, ShadowError> {
         let token = request.client_token().map(String::from);
         let fail = |kind: ErrorKind| ShadowError::new(kind).with_client_token(token.clone());
-        let (current, previous) = self.base(now);
+        let (current, live) = self.base(now);
         if let Some(requested) = request.version()
             && requested != current
         {
             return Err(fail(ErrorKind::VersionConflict { current, requested }));
         }
-        let mut next = previous.cloned().unwrap_or_default();
-        if let Some(len) = apply_section(
-            &mut next.desired,
-            &mut next.meta_desired,
-            request.desired(),
-            now,
-        ) {
-            next.desired_len = len;
-        }
-        if let Some(len) = apply_section(
-            &mut next.reported,
-            &mut next.meta_reported,
-            request.reported(),
-            now,
-        ) {
-            next.reported_len = len;
-        }
-        let size = next.state_len();
+        // The size check comes before any change, so a rejection has nothing to undo.
+        let empty = Doc::default();
+        let old = live.unwrap_or(&empty);
+        let desired_len = next_len(&old.desired, old.desired_len, request.desired());
+        let reported_len = next_len(&old.reported, old.reported_len, request.reported());
+        let size = desired_len.saturating_add(reported_len);
         let max = self.config.limits.max_state_bytes;
         if size > max {
             return Err(fail(ErrorKind::StateTooLarge { size, max }));
         }
-        next.version = current.saturating_add(1);
+        let was_live = live.is_some();
+
+        let mut doc = match core::mem::replace(&mut self.life, Life::Absent) {
+            Life::Live(doc) => doc,
+            _ => Box::default(),
+        };
+        let previous = (options.documents && was_live).then(|| doc.snapshot());
+        apply_section(
+            &mut doc.desired,
+            &mut doc.meta_desired,
+            request.desired(),
+            now,
+        );
+        apply_section(
+            &mut doc.reported,
+            &mut doc.meta_reported,
+            request.reported(),
+            now,
+        );
+        doc.desired_len = desired_len;
+        doc.reported_len = reported_len;
+        doc.version = current.saturating_add(1);
 
         let state = request
             .state()
@@ -336,33 +381,29 @@ impl Shadow {
         let accepted = UpdateAccepted {
             metadata: metadata_for(&state, now),
             state,
-            version: next.version,
+            version: doc.version,
             timestamp: now,
             client_token: token.clone(),
         };
-        let delta = next.delta();
+        let delta = doc.delta();
         let delta = (!delta.is_empty()).then(|| DeltaDocument {
-            metadata: delta.metadata(&next.meta_desired),
+            metadata: delta.metadata(&doc.meta_desired),
             state: delta,
-            version: next.version,
+            version: doc.version,
             timestamp: now,
             client_token: token.clone(),
         });
-        let current_snapshot = next.snapshot();
-        let old = core::mem::replace(&mut self.life, Life::Live(Box::new(next)));
-        let previous = match old {
-            Life::Live(doc) => Some(doc.into_snapshot()),
-            _ => None,
-        };
+        let documents = options.documents.then(|| DocumentsDocument {
+            previous,
+            current: doc.snapshot(),
+            timestamp: now,
+            client_token: token,
+        });
+        self.life = Life::Live(doc);
         Ok(UpdateOutcome {
             accepted,
             delta,
-            documents: DocumentsDocument {
-                previous,
-                current: current_snapshot,
-                timestamp: now,
-                client_token: token,
-            },
+            documents,
         })
     }
 

@@ -8,7 +8,7 @@
 
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
-use shadow_doc::{Config, Delta, Shadow, ShadowKey, ShadowTopic, values_equal};
+use shadow_doc::{Config, Delta, Shadow, ShadowKey, ShadowTopic, UpdateOptions, values_equal};
 
 fn leaf() -> impl Strategy<Value = Value> {
     prop_oneof![
@@ -146,10 +146,16 @@ proptest! {
     fn rejected_changes_nothing_accepted_respects_limits(reqs in prop::collection::vec(request(), 1..8)) {
         let config = small_limits();
         let mut s = Shadow::with_config(key(), config);
+        // A twin updated in place, without the /documents message, must end up identical.
+        let mut lean = s.clone();
         for (i, r) in reqs.iter().enumerate() {
+            let lean_result = lean.update_with(r, i as u64, UpdateOptions::default().with_documents(false));
             let before = s.clone();
             let stored_before = s.to_stored().to_string();
-            match s.update(r, i as u64) {
+            let result = s.update(r, i as u64);
+            prop_assert_eq!(&lean, &s);
+            prop_assert_eq!(lean_result.is_ok(), result.is_ok());
+            match result {
                 Err(_) => {
                     prop_assert_eq!(&s, &before);
                     prop_assert_eq!(s.to_stored().to_string(), stored_before);
@@ -166,7 +172,7 @@ proptest! {
                         prop_assert!(section_depth <= config.limits.max_depth);
                     }
                     prop_assert_eq!(out.accepted.version, s.version().unwrap());
-                    prop_assert_eq!(out.documents.current.version, out.accepted.version);
+                    prop_assert_eq!(out.documents.as_ref().unwrap().current.version, out.accepted.version);
                     // The delta published is the shadow's delta.
                     let delta = out.delta.map(|d| d.state).unwrap_or_default();
                     prop_assert_eq!(delta, s.delta());
