@@ -8,10 +8,11 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Map, Value, json};
-use shadow_doc::{Shadow, ShadowKey, ShadowTopic};
+use shadow_doc::{Shadow, ShadowKey, ShadowTopic, UpdateOptions};
 use std::hint::black_box;
 
-/// A realistic shadow: desired configuration per sensor, reported readings per sensor.
+/// A realistic shadow: desired settings per sensor, reported settings and readings per sensor
+/// (in sync, so the delta is empty until an update makes them differ).
 fn state(sensors: usize) -> Value {
     let mut desired = Map::new();
     let mut reported = Map::new();
@@ -25,7 +26,7 @@ fn state(sensors: usize) -> Value {
             json!({"t": 20.5, "h": 40, "mode": "auto", "rate": 10, "alarm": [15, 30], "fw": "1.4.2"}),
         );
     }
-    json!({"state": {"desired": {"cfg": desired}, "reported": {"sensors": reported}}})
+    json!({"state": {"desired": {"sensors": desired}, "reported": {"sensors": reported}}})
 }
 
 /// An update writing `leaves` reported leaves: existing readings first, then new keys.
@@ -75,13 +76,26 @@ fn update_delta(c: &mut Criterion) {
             let case = format!("shadow_doc/update_delta_{label}_{leaves}leaves");
             // Steady state: the same shadow receives the update again and again (the values
             // stay the same, the version grows), as a device reporting periodically would.
+            // `ours` is update + delta (no /documents message, updated in place).
             let mut s = shadow.clone();
+            let lean = UpdateOptions::default().with_documents(false);
             c.bench_function(&format!("{case}/ours"), |b| {
                 b.iter(|| {
-                    let out = s.update(black_box(&req), 1_700_000_100).unwrap();
+                    let out = s.update_with(black_box(&req), 1_700_000_100, lean).unwrap();
                     black_box(out.delta);
                 });
             });
+            if label == "8k" {
+                // With the /documents message: previous and current of the whole shadow.
+                let full = format!("shadow_doc/update_documents_{label}_{leaves}leaves");
+                let mut s = shadow.clone();
+                c.bench_function(&format!("{full}/ours"), |b| {
+                    b.iter(|| black_box(s.update(black_box(&req), 1_700_000_100).unwrap()));
+                });
+                c.bench_function(&format!("{full}/serde_json_parse"), |b| {
+                    b.iter(|| serde_json::from_slice::<Value>(black_box(&req)).unwrap());
+                });
+            }
             c.bench_function(&format!("{case}/serde_json_parse"), |b| {
                 b.iter(|| serde_json::from_slice::<Value>(black_box(&req)).unwrap());
             });

@@ -138,6 +138,83 @@ fn compute(desired: &Object, reported: Option<&Object>) -> Object {
     out
 }
 
+/// `Some(None)` for no patch, `Some(Some(m))` for an object patch, `None` otherwise.
+fn patch_object(v: Option<&Value>) -> Option<Option<&Object>> {
+    match v {
+        None => Some(None),
+        Some(Value::Object(m)) => Some(Some(m)),
+        Some(_) => None,
+    }
+}
+
+/// The delta entry of one key: `None` when desired and reported agree there.
+fn entry(d: &Value, r: Option<&Value>) -> Option<Value> {
+    match (d, r) {
+        (_, None) => Some(d.clone()),
+        (Value::Object(dm), Some(Value::Object(rm))) => {
+            let sub = compute(dm, Some(rm));
+            (!sub.is_empty()).then_some(Value::Object(sub))
+        }
+        (_, Some(r)) => (!values_equal(d, r)).then(|| d.clone()),
+    }
+}
+
+/// Brings `delta`, the delta before an update, up to date after the update merged `dp` into
+/// desired and `rp` into reported: only the keys the patches name are recomputed, recursing
+/// where both sides and both patches are objects. The result equals
+/// `Delta::between(desired, Some(reported))` (checked by the property tests).
+pub(crate) fn refresh(
+    delta: &mut Object,
+    desired: &Object,
+    reported: &Object,
+    dp: Option<&Object>,
+    rp: Option<&Object>,
+) {
+    let keys = dp.into_iter().flat_map(|p| p.keys()).chain(
+        rp.into_iter()
+            .flat_map(|p| p.keys())
+            .filter(|k| !dp.is_some_and(|p| p.contains_key(*k))),
+    );
+    for k in keys {
+        let dsub = dp.and_then(|p| p.get(k));
+        let rsub = rp.and_then(|p| p.get(k));
+        let Some(d) = desired.get(k) else {
+            delta.shift_remove(k);
+            continue;
+        };
+        let r = reported.get(k);
+        if let (Value::Object(dm), Some(Value::Object(rm)), Some(ds), Some(rs)) =
+            (d, r, patch_object(dsub), patch_object(rsub))
+        {
+            let slot = delta
+                .entry(k.clone())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if !slot.is_object() {
+                *slot = Value::Object(Map::new());
+            }
+            let now_empty = match slot {
+                Value::Object(sub) => {
+                    refresh(sub, dm, rm, ds, rs);
+                    sub.is_empty()
+                }
+                _ => true,
+            };
+            if now_empty {
+                delta.shift_remove(k);
+            }
+            continue;
+        }
+        match entry(d, r) {
+            Some(v) => {
+                delta.insert(k.clone(), v);
+            }
+            None => {
+                delta.shift_remove(k);
+            }
+        }
+    }
+}
+
 fn collect<'a>(m: &'a Object, path: &mut Vec<&'a str>, out: &mut Vec<DeltaEntry<'a>>) {
     for (k, v) in m {
         path.push(k);

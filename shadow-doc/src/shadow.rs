@@ -7,7 +7,7 @@ use alloc::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::delta::Delta;
+use crate::delta::{Delta, refresh};
 use crate::document::{
     DeleteAccepted, DeltaDocument, DocumentsDocument, GetAccepted, Metadata, Object, ResponseState,
     SharedObject, Snapshot, SnapshotState, UpdateAccepted, metadata_for,
@@ -72,6 +72,8 @@ struct Doc {
     /// Compact-JSON bytes of `desired` and `reported` (0 when empty), kept up to date.
     desired_len: usize,
     reported_len: usize,
+    /// The delta of desired against reported, kept up to date by every update.
+    delta: Object,
     version: u64,
 }
 
@@ -115,11 +117,12 @@ impl Doc {
         }
     }
 
-    fn delta(&self) -> Delta {
+    /// The delta computed from scratch.
+    fn fresh_delta(&self) -> Object {
         if self.desired.is_empty() {
-            Delta::default()
+            Object::new()
         } else {
-            Delta::between(&self.desired, Some(&self.reported))
+            Delta::between(&self.desired, Some(&self.reported)).into_object()
         }
     }
 
@@ -155,6 +158,13 @@ fn apply_section(
         Section::Merge(patch) => {
             merge_section(Arc::make_mut(state), Arc::make_mut(meta), patch, now);
         }
+    }
+}
+
+fn merge_patch(section: Section<'_>) -> Option<&Object> {
+    match section {
+        Section::Merge(p) => Some(p),
+        _ => None,
     }
 }
 
@@ -272,10 +282,14 @@ impl Shadow {
         self.live().map(Doc::metadata)
     }
 
-    /// The current delta (empty when in sync or when the shadow does not exist).
+    /// The current delta (empty when in sync or when the shadow does not exist), computed
+    /// afresh from desired and reported. Updates keep their own copy up to date incrementally;
+    /// this method is the reference they are tested against.
     #[must_use]
     pub fn delta(&self) -> Delta {
-        self.live().map(Doc::delta).unwrap_or_default()
+        self.live()
+            .map(|d| Delta::from_object(d.fresh_delta()))
+            .unwrap_or_default()
     }
 
     /// Compact-JSON bytes of desired + reported: the figure the size limit applies to.
@@ -373,6 +387,18 @@ impl Shadow {
         );
         doc.desired_len = desired_len;
         doc.reported_len = reported_len;
+        match (request.desired(), request.reported()) {
+            (Section::Clear, _) | (_, Section::Clear) => doc.delta = doc.fresh_delta(),
+            (d, r) => {
+                let Doc {
+                    delta,
+                    desired,
+                    reported,
+                    ..
+                } = &mut *doc;
+                refresh(delta, desired, reported, merge_patch(d), merge_patch(r));
+            }
+        }
         doc.version = current.saturating_add(1);
 
         let state = request
@@ -385,7 +411,7 @@ impl Shadow {
             timestamp: now,
             client_token: token.clone(),
         };
-        let delta = doc.delta();
+        let delta = Delta::from_object(doc.delta.clone());
         let delta = (!delta.is_empty()).then(|| DeltaDocument {
             metadata: delta.metadata(&doc.meta_desired),
             state: delta,
@@ -423,12 +449,11 @@ impl Shadow {
         let Some(doc) = self.live() else {
             return Err(self.not_found(token));
         };
-        let delta = doc.delta();
         Ok(GetAccepted {
             state: ResponseState {
                 desired: non_empty(&doc.desired),
                 reported: non_empty(&doc.reported),
-                delta: (!delta.is_empty()).then(|| delta.into_object()),
+                delta: (!doc.delta.is_empty()).then(|| doc.delta.clone()),
             },
             metadata: doc.metadata(),
             version: doc.version,
@@ -490,15 +515,20 @@ impl Shadow {
         let life = match (s.version, s.deleted_at) {
             (None, _) => Life::Absent,
             (Some(version), Some(at)) => Life::Deleted { version, at },
-            (Some(version), None) => Life::Live(Box::new(Doc {
-                desired_len: section_len(&s.desired),
-                reported_len: section_len(&s.reported),
-                desired: Arc::new(s.desired),
-                reported: Arc::new(s.reported),
-                meta_desired: Arc::new(s.metadata_desired),
-                meta_reported: Arc::new(s.metadata_reported),
-                version,
-            })),
+            (Some(version), None) => {
+                let mut doc = Doc {
+                    desired_len: section_len(&s.desired),
+                    reported_len: section_len(&s.reported),
+                    desired: Arc::new(s.desired),
+                    reported: Arc::new(s.reported),
+                    meta_desired: Arc::new(s.metadata_desired),
+                    meta_reported: Arc::new(s.metadata_reported),
+                    delta: Object::new(),
+                    version,
+                };
+                doc.delta = doc.fresh_delta();
+                Life::Live(Box::new(doc))
+            }
         };
         Ok(Self { key, config, life })
     }
