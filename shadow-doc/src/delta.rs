@@ -334,4 +334,59 @@ mod tests {
             json!({"a": {"b": {"timestamp": 1}, "c": {}}, "x/y": [{"timestamp": 3}]})
         );
     }
+
+    // Every case: (desired, reported, desired patch, reported patch) applied with the merge,
+    // then the refreshed delta must equal the one computed from scratch.
+    #[test]
+    fn refresh_matches_from_scratch_on_type_changes() {
+        use crate::merge::merge_section;
+        let cases = [
+            (
+                json!({"a": {"x": 1}}),
+                json!({"a": 5}),
+                json!({}),
+                json!({"a": {"x": 1}}),
+            ),
+            (
+                json!({"a": 1}),
+                json!({"a": {"x": 1}}),
+                json!({"a": {"y": 2}}),
+                json!({}),
+            ),
+            (
+                json!({"a": {}}),
+                json!({"a": 5}),
+                json!({}),
+                json!({"a": {"z": 1}}),
+            ),
+            (
+                json!({"a": {"x": 1, "y": 2}}),
+                json!({"a": {"x": 1}}),
+                json!({"a": {"y": null}}),
+                json!({"a": null}),
+            ),
+            (
+                json!({"a": {"b": {"c": 1}}}),
+                json!({}),
+                json!({}),
+                json!({"a": {"b": {"c": 1}}}),
+            ),
+            (
+                json!({"a": [1]}),
+                json!({"a": [1]}),
+                json!({"a": [2]}),
+                json!({"q": 1}),
+            ),
+        ];
+        for (d, r, dp, rp) in cases {
+            let mut d = d.as_object().unwrap().clone();
+            let mut r = r.as_object().unwrap().clone();
+            let mut delta = compute(&d, Some(&r));
+            let (dp, rp) = (dp.as_object().unwrap(), rp.as_object().unwrap());
+            merge_section(&mut d, &mut Map::new(), dp, 1);
+            merge_section(&mut r, &mut Map::new(), rp, 1);
+            refresh(&mut delta, &d, &r, Some(dp), Some(rp));
+            assert_eq!(delta, compute(&d, Some(&r)), "{dp:?} {rp:?}");
+        }
+    }
 }
