@@ -90,6 +90,15 @@ pub(crate) fn compact_len(map: &Map<String, Value>) -> usize {
     }
 }
 
+/// Bytes of a string serialised as a JSON string (quotes and escapes included).
+pub(crate) fn str_len(s: &str) -> usize {
+    let mut counter = Counter(0);
+    match serde_json::to_writer(&mut counter, s) {
+        Ok(()) => counter.0,
+        Err(_) => usize::MAX,
+    }
+}
+
 /// Bytes of the compact JSON serialisation of any value.
 pub(crate) fn value_len(v: &Value) -> usize {
     let mut counter = Counter(0);

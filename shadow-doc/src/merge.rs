@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::document::{Object, leaf, metadata_for};
-use crate::json::{strip_nulls, value_len};
+use crate::json::{str_len, strip_nulls, value_len};
 
 /// Merges `patch` into `state`, keeping `meta` (the section's metadata tree) in step:
 ///
@@ -85,7 +85,7 @@ fn len_change(state: &Object, patch: &Object) -> LenChange {
     let mut count = state.len();
     for (key, p) in patch {
         let old = state.get(key);
-        let entry = || value_len(&Value::String(key.clone())).saturating_add(1);
+        let entry = || str_len(key).saturating_add(1);
         let new_value = match (p, old) {
             (Value::Null, Some(o)) => {
                 minus = minus.saturating_add(entry()).saturating_add(value_len(o));

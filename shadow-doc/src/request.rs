@@ -142,6 +142,12 @@ impl UpdateRequest {
         self.state.as_ref()
     }
 
+    /// The request's `state`, taken out of it (`None` for `"state": null`).
+    #[must_use]
+    pub fn into_state(self) -> Option<Map<String, Value>> {
+        self.state
+    }
+
     /// What the request does to `desired`.
     #[must_use]
     pub fn desired(&self) -> Section<'_> {

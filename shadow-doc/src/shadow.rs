@@ -335,7 +335,7 @@ impl Shadow {
         options: UpdateOptions,
     ) -> Result<UpdateOutcome, ShadowError> {
         let request = UpdateRequest::parse(request, &self.config.limits)?;
-        self.apply(&request, now, options)
+        self.apply(request, now, options)
     }
 
     /// Applies an already validated request (see [`Shadow::update`]).
@@ -344,7 +344,7 @@ impl Shadow {
     /// 409 `Version conflict`, 413 state too large. On error nothing changes.
     pub fn apply(
         &mut self,
-        request: &UpdateRequest,
+        request: UpdateRequest,
         now: u64,
         options: UpdateOptions,
     ) -> Result<UpdateOutcome, ShadowError> {
@@ -401,9 +401,7 @@ impl Shadow {
         }
         doc.version = current.saturating_add(1);
 
-        let state = request
-            .state()
-            .map_or(Value::Null, |s| Value::Object(s.clone()));
+        let state = request.into_state().map_or(Value::Null, Value::Object);
         let accepted = UpdateAccepted {
             metadata: metadata_for(&state, now),
             state,
