@@ -1,18 +1,53 @@
 #![no_main]
-//! Skeleton: thing and shadow names validate without panicking and keep their
-//! text. Replaced by the shadow-doc targets.
+//! Arbitrary request bytes against a shadow with a seeded state: never a panic; a rejected
+//! update changes nothing; an accepted one bumps the version by one, stays within the limits,
+//! and publishes exactly the shadow's delta. The same bytes as GET/DELETE payloads and as a
+//! topic must not panic either.
 
 use libfuzzer_sys::fuzz_target;
-use shadow_doc::{ShadowName, ThingName};
+use shadow_doc::{Delta, Shadow, ShadowKey, ShadowTopic};
+
+const SEED: &[u8] = br#"{"state":{"desired":{"color":"red","light":{"level":5,"modes":[1,2]}},
+  "reported":{"color":"blue","light":{"level":5.0},"temp":21}}}"#;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(s) = std::str::from_utf8(data) else {
-        return;
-    };
-    if let Ok(n) = ThingName::new(s) {
-        assert_eq!(n.as_str(), s);
+    let key = ShadowKey::parse("fuzz-thing", None).unwrap();
+    let mut shadow = Shadow::new(key);
+    shadow.update(SEED, 1).unwrap();
+    let before = shadow.clone();
+    match shadow.update(data, 2) {
+        Err(err) => {
+            assert_eq!(shadow, before, "a rejected update changed the shadow");
+            assert!(matches!(err.code(), 400 | 409 | 413 | 415));
+            let _ = serde_json::to_vec(&err.to_document(2)).unwrap();
+        }
+        Ok(out) => {
+            let limits = shadow.config().limits;
+            assert_eq!(out.accepted.version, 2);
+            assert!(shadow.state_len() <= limits.max_state_bytes);
+            let published = out
+                .delta
+                .as_ref()
+                .map(|d| d.state.clone())
+                .unwrap_or_default();
+            assert_eq!(published, shadow.delta());
+            // The delta, applied to reported, leaves nothing to do.
+            let mut reported = shadow.reported().unwrap().clone();
+            published.apply_to(&mut reported);
+            assert!(Delta::between(shadow.desired().unwrap(), Some(&reported)).is_empty());
+            let get = shadow.get(b"", 3).unwrap();
+            let documents = out.documents.as_ref().unwrap();
+            assert_eq!(get.state.desired, documents.current.state.desired);
+            assert_eq!(get.state.reported, documents.current.state.reported);
+            let _ = serde_json::to_vec(&out.accepted).unwrap();
+            let _ = serde_json::to_vec(&out.documents).unwrap();
+        }
     }
-    if let Ok(n) = ShadowName::new(s) {
-        assert!(ThingName::new(n.as_str()).is_ok());
+    let _ = shadow.get(data, 4);
+    let _ = shadow.delete(data, 5);
+    if let Ok(text) = std::str::from_utf8(data) {
+        if let Ok(topic) = ShadowTopic::parse(text) {
+            assert_eq!(topic.to_string(), text, "topic does not round-trip");
+        }
     }
 });

@@ -4,6 +4,7 @@
 //! library crates.
 
 mod demo;
+mod shadow;
 mod sql;
 mod topic;
 
@@ -23,7 +24,8 @@ const EXAMPLES: &str = "Examples:
   iotkit demo
   iotkit topic match 'building/+/temp' building/7/temp
   iotkit topic validate --filter 'a/#' 'a/b+'
-  iotkit sql eval --sql \"SELECT temp FROM 'sensors/#'\" --topic sensors/a --payload '{\"temp\": 25}'";
+  iotkit sql eval --sql \"SELECT temp FROM 'sensors/#'\" --topic sensors/a --payload '{\"temp\": 25}'
+  iotkit shadow run-cases conformance/shadow.json";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -35,6 +37,9 @@ enum Command {
     /// Evaluate AWS IoT rules (SQL) offline and run SQL conformance case files.
     #[command(subcommand)]
     Sql(sql::SqlCommand),
+    /// Simulate the Device Shadow service locally, and run shadow case files.
+    #[command(subcommand)]
+    Shadow(shadow::ShadowCommand),
 }
 
 fn main() -> ExitCode {
@@ -43,6 +48,7 @@ fn main() -> ExitCode {
         Command::Demo => demo::run(),
         Command::Topic(cmd) => topic::run(cmd),
         Command::Sql(cmd) => sql::run(cmd),
+        Command::Shadow(cmd) => shadow::run(cmd),
     };
     match result {
         Ok(code) => code,

@@ -93,3 +93,96 @@ impl ShadowName {
         &self.0
     }
 }
+
+impl core::fmt::Display for ThingName {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl core::fmt::Display for ShadowName {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Which shadow: a thing's classic shadow, or one of its named shadows.
+///
+/// ```
+/// use shadow_doc::ShadowKey;
+///
+/// let key = ShadowKey::parse("pump-1", Some("config"))?;
+/// assert_eq!(key.thing().as_str(), "pump-1");
+/// assert_eq!(key.shadow().map(|s| s.as_str()), Some("config"));
+/// assert_eq!(key.to_string(), "pump-1~config");
+/// # Ok::<(), shadow_doc::ShadowError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ShadowKey {
+    thing: ThingName,
+    shadow: Option<ShadowName>,
+}
+
+impl ShadowKey {
+    /// The classic shadow of `thing`.
+    #[must_use]
+    pub fn classic(thing: ThingName) -> Self {
+        Self {
+            thing,
+            shadow: None,
+        }
+    }
+
+    /// The named shadow `shadow` of `thing`.
+    #[must_use]
+    pub fn named(thing: ThingName, shadow: ShadowName) -> Self {
+        Self {
+            thing,
+            shadow: Some(shadow),
+        }
+    }
+
+    /// Validates both names (`None` = the classic shadow).
+    ///
+    /// # Errors
+    /// 400 `Invalid thing name` / `Invalid shadow name`.
+    pub fn parse(thing: &str, shadow: Option<&str>) -> Result<Self, crate::ShadowError> {
+        let thing = ThingName::new(thing).map_err(crate::ErrorKind::InvalidThingName)?;
+        let shadow = shadow
+            .map(ShadowName::new)
+            .transpose()
+            .map_err(crate::ErrorKind::InvalidShadowName)?;
+        Ok(Self { thing, shadow })
+    }
+
+    /// The thing.
+    #[must_use]
+    pub fn thing(&self) -> &ThingName {
+        &self.thing
+    }
+
+    /// The shadow's name; `None` for the classic shadow.
+    #[must_use]
+    pub fn shadow(&self) -> Option<&ShadowName> {
+        self.shadow.as_ref()
+    }
+
+    /// The name the 404 message quotes: the thing name for the classic shadow, the shadow name
+    /// for a named one.
+    #[must_use]
+    pub fn display_name(&self) -> &str {
+        self.shadow
+            .as_ref()
+            .map_or(self.thing.as_str(), ShadowName::as_str)
+    }
+}
+
+/// `thing` for the classic shadow, `thing~shadow` for a named one.
+impl core::fmt::Display for ShadowKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match &self.shadow {
+            None => write!(f, "{}", self.thing),
+            Some(s) => write!(f, "{}~{}", self.thing, s),
+        }
+    }
+}
