@@ -75,3 +75,28 @@ pub(crate) fn accepted(level: u8, hex_str: &str) -> Packet {
     }
     decode(level, &unhex(hex_str)).unwrap().unwrap()
 }
+
+/// A frame from the first byte and a hex body: the Remaining Length is computed.
+pub(crate) fn frame(first: u8, body_hex: &str) -> String {
+    let body = unhex(&body_hex.replace([' ', '_'], ""));
+    let mut out = vec![first];
+    let mut len = body.len();
+    loop {
+        let mut b = (len % 128) as u8;
+        len /= 128;
+        if len > 0 {
+            b |= 0x80;
+        }
+        out.push(b);
+        if len == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&body);
+    hex(&out)
+}
+
+/// Hex of a length-prefixed string.
+pub(crate) fn s(text: &str) -> String {
+    format!("{:04x}{}", text.len(), hex(text.as_bytes()))
+}
