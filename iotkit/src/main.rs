@@ -4,6 +4,7 @@
 //! library crates.
 
 mod demo;
+mod mqtt;
 mod topic;
 
 use std::process::ExitCode;
@@ -30,6 +31,9 @@ enum Command {
     /// Validate topics and filters, and match topics against filters.
     #[command(subcommand)]
     Topic(topic::TopicCommand),
+    /// Decode and encode MQTT 3.1.1 / 5.0 packets; run MQTT conformance case files.
+    #[command(subcommand)]
+    Mqtt(mqtt::MqttCommand),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +41,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo => demo::run(),
         Command::Topic(cmd) => topic::run(cmd),
+        Command::Mqtt(cmd) => mqtt::run(cmd),
     };
     match result {
         Ok(code) => code,
