@@ -250,7 +250,7 @@ impl Packet {
         let body = self.body_len(version);
         if body > VAR_INT_MAX as usize {
             return Err(ErrorKind::PacketTooLarge {
-                size: body as u64,
+                size: body as u64 + 5,
                 max: crate::decoder::MAX_PACKET_SIZE,
             }
             .into());
