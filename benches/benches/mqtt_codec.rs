@@ -54,7 +54,7 @@ fn connect_v5() -> Packet {
         ),
     ])
     .unwrap();
-    Packet::Connect(c)
+    Packet::from(c)
 }
 
 fn subscribe10() -> Packet {

@@ -83,11 +83,11 @@ impl Decoder {
     /// # Errors
     /// A [`DecodeError`] for a malformed packet or a Protocol Error.
     pub fn decode(&self, src: &mut BytesMut) -> Result<Option<Packet>, DecodeError> {
-        let Some(len) = self.frame_len(src)? else {
+        let Some(h) = self.header(src)? else {
             return Ok(None);
         };
-        let frame = src.split_to(len).freeze();
-        Packet::decode_frame(&frame, self.version).map(Some)
+        let frame = src.split_to(h.frame_len()).freeze();
+        Packet::decode_body(&frame, h, self.version).map(Some)
     }
 
     /// As [`Decoder::decode`], from an immutable `Bytes` buffer.
@@ -95,18 +95,18 @@ impl Decoder {
     /// # Errors
     /// As [`Decoder::decode`].
     pub fn decode_bytes(&self, src: &mut Bytes) -> Result<Option<Packet>, DecodeError> {
-        let Some(len) = self.frame_len(src)? else {
+        let Some(h) = self.header(src)? else {
             return Ok(None);
         };
-        let frame = src.split_to(len);
-        Packet::decode_frame(&frame, self.version).map(Some)
+        let frame = src.split_to(h.frame_len());
+        Packet::decode_body(&frame, h, self.version).map(Some)
     }
 
-    /// The length of the first frame, if `src` holds all of it.
-    fn frame_len(&self, src: &[u8]) -> Result<Option<usize>, DecodeError> {
+    /// The fixed header of the first frame, if `src` holds all of the frame.
+    fn header(&self, src: &[u8]) -> Result<Option<FixedHeader>, DecodeError> {
         let v5 = self.version == ProtocolVersion::V5;
         match FixedHeader::parse(src, v5, self.max_packet_size)? {
-            Some(h) if h.frame_len() <= src.len() => Ok(Some(h.frame_len())),
+            Some(h) if h.frame_len() <= src.len() => Ok(Some(h)),
             _ => Ok(None),
         }
     }

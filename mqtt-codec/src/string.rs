@@ -140,13 +140,21 @@ pub(crate) fn validate(bytes: &[u8], field: &'static str) -> Result<(), ErrorKin
 }
 
 fn check_text(bytes: &[u8], field: &'static str) -> Result<(), ErrorKind> {
-    if bytes.contains(&0) {
+    if has_any(bytes, 0, 0) {
         return Err(ErrorKind::NullCharacter { field });
     }
     if bytes.len() > usize::from(u16::MAX) {
         return Err(ErrorKind::TooLong { field });
     }
     Ok(())
+}
+
+/// Whether `bytes` holds `a` or `b`. A branch-free fold that the compiler
+/// vectorises: faster than two `memchr` passes on topic-sized strings.
+fn has_any(bytes: &[u8], a: u8, b: u8) -> bool {
+    bytes
+        .iter()
+        .fold(false, |found, &x| found | (x == a) | (x == b))
 }
 
 /// Topic name rules: no wildcard characters (MQTT-3.3.2-2, MQTT-4.7.1-1);
@@ -162,7 +170,7 @@ pub(crate) fn check_topic_name(
             reason: "empty",
         });
     }
-    if topic.iter().any(|&b| b == b'+' || b == b'#') {
+    if has_any(topic, b'+', b'#') {
         return Err(ErrorKind::InvalidTopicName {
             field,
             reason: "wildcard character",
@@ -196,14 +204,24 @@ pub(crate) fn check_topic_filter(filter: &[u8], shared: bool) -> Result<bool, Er
         }
         is_shared = true;
     }
-    let mut levels = rest.split(|&b| b == b'/').peekable();
-    while let Some(level) = levels.next() {
-        if level.contains(&b'#') && (level != b"#" || levels.peek().is_some()) {
-            return Err(err("'#' not alone as the last level"));
+    if !has_any(rest, b'+', b'#') {
+        return Ok(is_shared);
+    }
+    // One pass: a wildcard must fill its level; `#` must also end the filter.
+    let mut prev = b'/';
+    let mut iter = rest.iter().peekable();
+    while let Some(&b) = iter.next() {
+        let next = iter.peek().copied().copied();
+        match b {
+            b'+' if prev != b'/' || next.is_some_and(|n| n != b'/') => {
+                return Err(err("'+' not alone in its level"));
+            }
+            b'#' if prev != b'/' || next.is_some() => {
+                return Err(err("'#' not alone as the last level"));
+            }
+            _ => {}
         }
-        if level.contains(&b'+') && level != b"+" {
-            return Err(err("'+' not alone in its level"));
-        }
+        prev = b;
     }
     Ok(is_shared)
 }

@@ -74,7 +74,7 @@ fn mqtt_1_5_4_over_long_strings_refused() {
         payload: Bytes::from(vec![0; 65_536]),
     });
     assert_eq!(
-        refuse(&Packet::Connect(c), ProtocolVersion::V311),
+        refuse(&Packet::from(c), ProtocolVersion::V311),
         ErrorKind::TooLong {
             field: "will payload"
         }
@@ -86,7 +86,7 @@ fn mqtt_2_2_2_2_disallowed_properties_refused() {
     let mut c = Connect::new(ProtocolVersion::V5, Utf8Str::new("c").unwrap());
     c.properties = Properties::from_list([Property::TopicAlias(1)]).unwrap();
     assert_eq!(
-        refuse(&Packet::Connect(c), ProtocolVersion::V5),
+        refuse(&Packet::from(c), ProtocolVersion::V5),
         ErrorKind::PropertyNotAllowed {
             packet: "CONNECT",
             id: 0x23

@@ -256,7 +256,7 @@ fn mosquitto_v311_client_session() {
     let Some(bin) = peer("mosquitto") else { return };
     let broker = start_broker(&bin, "v311");
     let mut c = Client::connect(broker.port, ProtocolVersion::V311);
-    c.send(Packet::Connect(Connect::new(
+    c.send(Packet::from(Connect::new(
         ProtocolVersion::V311,
         s("codec-v311"),
     )));
@@ -281,7 +281,7 @@ fn mosquitto_v5_client_session() {
     connect.properties =
         Properties::from_list([Property::ReceiveMaximum(20), Property::TopicAliasMaximum(5)])
             .unwrap();
-    c.send(Packet::Connect(connect));
+    c.send(Packet::from(connect));
     let Packet::ConnAck(ack) = c.recv() else {
         panic!("expected CONNACK")
     };
@@ -347,10 +347,7 @@ fn mosquitto_v5_properties_survive_the_broker() {
     let Some(bin) = peer("mosquitto") else { return };
     let broker = start_broker(&bin, "v5props");
     let mut c = Client::connect(broker.port, ProtocolVersion::V5);
-    c.send(Packet::Connect(Connect::new(
-        ProtocolVersion::V5,
-        s("props"),
-    )));
+    c.send(Packet::from(Connect::new(ProtocolVersion::V5, s("props"))));
     assert!(matches!(c.recv(), Packet::ConnAck(a) if a.reason_code == ReasonCode::SUCCESS));
     c.send(Packet::Subscribe(Subscribe::new(
         PacketId::new(3).unwrap(),

@@ -170,7 +170,7 @@ fn packet(v5: bool) -> BoxedStrategy<Packet> {
                 } else {
                     None
                 };
-                Packet::Connect(c)
+                Packet::from(c)
             },
         );
     let connack_codes: &'static [u8] = if v5 {

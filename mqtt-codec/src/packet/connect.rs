@@ -18,10 +18,10 @@ use crate::writer::{check_len, prefixed_len, put_prefixed, put_str};
 ///
 /// let connect = Connect::new(ProtocolVersion::V5, Utf8Str::new("sensor-1")?);
 /// let mut buf = BytesMut::new();
-/// Packet::Connect(connect.clone()).encode(ProtocolVersion::V5, &mut buf)?;
+/// Packet::from(connect.clone()).encode(ProtocolVersion::V5, &mut buf)?;
 /// // A server decodes CONNECT by its own protocol level, whatever it expected.
 /// let decoded = Decoder::new(ProtocolVersion::V311).decode(&mut buf)?;
-/// assert_eq!(decoded, Some(Packet::Connect(connect)));
+/// assert_eq!(decoded, Some(Packet::from(connect)));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]

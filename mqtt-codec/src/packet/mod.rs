@@ -30,6 +30,8 @@ pub use subscribe::{RetainHandling, Subscribe, SubscriptionOptions};
 pub use unsuback::UnsubAck;
 pub use unsubscribe::Unsubscribe;
 
+use alloc::boxed::Box;
+
 use bytes::{BufMut, Bytes};
 
 use crate::error::{DecodeError, EncodeError, ErrorKind};
@@ -56,8 +58,8 @@ use crate::varint::{self, VAR_INT_MAX};
 #[cfg_attr(feature = "serde", serde(tag = "type"))]
 #[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Packet {
-    /// CONNECT (1).
-    Connect(Connect),
+    /// CONNECT (1), boxed: it is rare and much larger than the other packets.
+    Connect(Box<Connect>),
     /// CONNACK (2).
     ConnAck(ConnAck),
     /// PUBLISH (3).
@@ -116,10 +118,22 @@ impl Packet {
             };
             return Err(DecodeError::new(kind, frame.len().min(h.frame_len())));
         }
+        Self::decode_body(frame, h, version)
+    }
+
+    /// Decodes a frame whose fixed header `h` was parsed and whose length matches.
+    pub(crate) fn decode_body(
+        frame: &Bytes,
+        h: FixedHeader,
+        version: ProtocolVersion,
+    ) -> Result<Self, DecodeError> {
+        let v5 = version == ProtocolVersion::V5;
         let mut r = Reader::new(frame, h.header_len(), frame.len(), v5);
         let flags = h.flags();
         let packet = match h.packet_type() {
-            1 => return Connect::decode(frame, h.header_len()).map(Self::Connect),
+            1 => {
+                return Connect::decode(frame, h.header_len()).map(|c| Self::Connect(Box::new(c)));
+            }
             2 => Self::ConnAck(ConnAck::decode(&mut r)?),
             3 => Self::Publish(Publish::decode(flags, &mut r)?),
             4 => Self::PubAck(PubAck::decode(&mut r)?),
@@ -255,7 +269,7 @@ impl Packet {
             }
             .into());
         }
-        let total = self.encoded_len(version);
+        let total = 1 + varint::var_int_len(u32::try_from(body).unwrap_or(u32::MAX)) + body;
         if dst.remaining_mut() < total {
             return Err(ErrorKind::BufferTooSmall {
                 needed: total,
@@ -282,6 +296,84 @@ impl Packet {
             Self::Auth(p) => p.encode_body(dst),
         }
         Ok(total)
+    }
+}
+
+impl From<Connect> for Packet {
+    fn from(p: Connect) -> Self {
+        Self::Connect(Box::new(p))
+    }
+}
+
+impl From<ConnAck> for Packet {
+    fn from(p: ConnAck) -> Self {
+        Self::ConnAck(p)
+    }
+}
+
+impl From<Publish> for Packet {
+    fn from(p: Publish) -> Self {
+        Self::Publish(p)
+    }
+}
+
+impl From<PubAck> for Packet {
+    fn from(p: PubAck) -> Self {
+        Self::PubAck(p)
+    }
+}
+
+impl From<PubRec> for Packet {
+    fn from(p: PubRec) -> Self {
+        Self::PubRec(p)
+    }
+}
+
+impl From<PubRel> for Packet {
+    fn from(p: PubRel) -> Self {
+        Self::PubRel(p)
+    }
+}
+
+impl From<PubComp> for Packet {
+    fn from(p: PubComp) -> Self {
+        Self::PubComp(p)
+    }
+}
+
+impl From<Subscribe> for Packet {
+    fn from(p: Subscribe) -> Self {
+        Self::Subscribe(p)
+    }
+}
+
+impl From<SubAck> for Packet {
+    fn from(p: SubAck) -> Self {
+        Self::SubAck(p)
+    }
+}
+
+impl From<Unsubscribe> for Packet {
+    fn from(p: Unsubscribe) -> Self {
+        Self::Unsubscribe(p)
+    }
+}
+
+impl From<UnsubAck> for Packet {
+    fn from(p: UnsubAck) -> Self {
+        Self::UnsubAck(p)
+    }
+}
+
+impl From<Disconnect> for Packet {
+    fn from(p: Disconnect) -> Self {
+        Self::Disconnect(p)
+    }
+}
+
+impl From<Auth> for Packet {
+    fn from(p: Auth) -> Self {
+        Self::Auth(p)
     }
 }
 
