@@ -4,6 +4,7 @@
 //! library crates.
 
 mod demo;
+mod mqtt;
 mod shadow;
 mod sql;
 mod topic;
@@ -40,6 +41,9 @@ enum Command {
     /// Simulate the Device Shadow service locally, and run shadow case files.
     #[command(subcommand)]
     Shadow(shadow::ShadowCommand),
+    /// Decode and encode MQTT 3.1.1 / 5.0 packets; run MQTT conformance case files.
+    #[command(subcommand)]
+    Mqtt(mqtt::MqttCommand),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +53,7 @@ fn main() -> ExitCode {
         Command::Topic(cmd) => topic::run(cmd),
         Command::Sql(cmd) => sql::run(cmd),
         Command::Shadow(cmd) => shadow::run(cmd),
+        Command::Mqtt(cmd) => mqtt::run(cmd),
     };
     match result {
         Ok(code) => code,

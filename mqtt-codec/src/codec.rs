@@ -1,0 +1,97 @@
+//! A `tokio_util::codec` implementation (feature `tokio`).
+//!
+//! ```
+//! use bytes::BytesMut;
+//! use iot_mqtt_codec::{codec::MqttCodec, Packet, ProtocolVersion};
+//! use tokio_util::codec::{Decoder as _, Encoder as _};
+//!
+//! let mut codec = MqttCodec::new(ProtocolVersion::V5);
+//! let mut buf = BytesMut::new();
+//! codec.encode(Packet::PingReq, &mut buf)?;
+//! assert_eq!(codec.decode(&mut buf)?, Some(Packet::PingReq));
+//! # Ok::<(), iot_mqtt_codec::codec::CodecError>(())
+//! ```
+
+use bytes::BytesMut;
+
+use crate::decoder::Decoder;
+use crate::error::{DecodeError, EncodeError};
+use crate::packet::Packet;
+use crate::types::ProtocolVersion;
+
+/// Frames MQTT packets on an async byte stream. Decoding a CONNECT switches
+/// the codec to the CONNECT's protocol version (a server learns it there).
+#[derive(Debug, Clone, Copy)]
+pub struct MqttCodec {
+    decoder: Decoder,
+}
+
+impl MqttCodec {
+    /// A codec for `version` with no packet size limit beyond the protocol's.
+    #[must_use]
+    pub fn new(version: ProtocolVersion) -> Self {
+        Self {
+            decoder: Decoder::new(version),
+        }
+    }
+
+    /// Limits the size of packets read (fixed header included).
+    #[must_use]
+    pub fn with_max_packet_size(self, max: u32) -> Self {
+        Self {
+            decoder: self.decoder.with_max_packet_size(max),
+        }
+    }
+
+    /// The protocol version in use.
+    #[must_use]
+    pub fn version(&self) -> ProtocolVersion {
+        self.decoder.version()
+    }
+}
+
+/// An error of [`MqttCodec`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CodecError {
+    /// The peer sent an invalid packet.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// A packet we were asked to send is invalid.
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
+    /// The transport failed.
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl tokio_util::codec::Decoder for MqttCodec {
+    type Item = Packet;
+    type Error = CodecError;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<Packet>, CodecError> {
+        let packet = self.decoder.decode(src)?;
+        if let Some(Packet::Connect(c)) = &packet {
+            self.decoder.set_version(c.protocol_version);
+        }
+        Ok(packet)
+    }
+}
+
+impl tokio_util::codec::Encoder<Packet> for MqttCodec {
+    type Error = CodecError;
+
+    fn encode(&mut self, packet: Packet, dst: &mut BytesMut) -> Result<(), CodecError> {
+        self.encode(&packet, dst)
+    }
+}
+
+impl tokio_util::codec::Encoder<&Packet> for MqttCodec {
+    type Error = CodecError;
+
+    fn encode(&mut self, packet: &Packet, dst: &mut BytesMut) -> Result<(), CodecError> {
+        dst.reserve(packet.encoded_len(self.version()));
+        packet.encode(self.version(), dst)?;
+        Ok(())
+    }
+}

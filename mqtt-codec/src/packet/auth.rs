@@ -1,0 +1,60 @@
+//! AUTH (MQTT 5 section 3.15).
+
+use bytes::BufMut;
+
+use super::ack;
+use crate::error::{DecodeError, ErrorKind};
+use crate::properties::{Ctx, Properties};
+use crate::reader::Reader;
+use crate::reason_code::{ReasonCode, allowed};
+use crate::types::ProtocolVersion;
+
+/// AUTH (MQTT 5 only): extended authentication exchange. `F0 00` means
+/// reason 0x00 and no properties.
+///
+/// ```
+/// use iot_mqtt_codec::{Auth, ReasonCode};
+/// let a = Auth { reason_code: ReasonCode::CONTINUE_AUTHENTICATION, ..Auth::default() };
+/// assert_eq!(a.reason_code.0, 0x18);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct Auth {
+    /// 0x00 Success, 0x18 Continue authentication or 0x19 Re-authenticate.
+    pub reason_code: ReasonCode,
+    /// Properties (authentication method and data, reason string, user properties).
+    pub properties: Properties,
+}
+
+impl Auth {
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let mut a = Self::default();
+        if !r.is_empty() {
+            let at = r.pos();
+            a.reason_code = ReasonCode(r.u8("reason code")?);
+            ack::check_reason(a.reason_code, allowed::AUTH, "AUTH")
+                .map_err(|k| Reader::err_at(k, at))?;
+            if !r.is_empty() {
+                a.properties = Properties::decode(r, Ctx::AUTH)?;
+            }
+        }
+        Ok(a)
+    }
+
+    pub(crate) fn validate(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {
+        if v != ProtocolVersion::V5 {
+            return Err(ErrorKind::NotInVersion { packet: "AUTH" });
+        }
+        ack::check_reason(self.reason_code, allowed::AUTH, "AUTH")?;
+        self.properties.check_ctx(Ctx::AUTH)
+    }
+
+    pub(crate) fn body_len(&self) -> usize {
+        ack::tail_len(ProtocolVersion::V5, self.reason_code, &self.properties)
+    }
+
+    pub(crate) fn encode_body(&self, dst: &mut impl BufMut) {
+        ack::encode_tail(ProtocolVersion::V5, self.reason_code, &self.properties, dst);
+    }
+}

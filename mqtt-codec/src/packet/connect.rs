@@ -1,0 +1,292 @@
+//! CONNECT (MQTT 3.1), decoded by the protocol level it carries.
+
+use bytes::{BufMut, Bytes};
+
+use super::ack::no_properties;
+use crate::error::{DecodeError, ErrorKind};
+use crate::properties::{Ctx, Properties};
+use crate::reader::Reader;
+use crate::string::{self, Utf8Str};
+use crate::types::{ProtocolVersion, QoS};
+use crate::writer::{check_len, prefixed_len, put_prefixed, put_str};
+
+/// CONNECT (MQTT 3.1).
+///
+/// ```
+/// use bytes::BytesMut;
+/// use iot_mqtt_codec::{Connect, Decoder, Packet, ProtocolVersion, Utf8Str};
+///
+/// let connect = Connect::new(ProtocolVersion::V5, Utf8Str::new("sensor-1")?);
+/// let mut buf = BytesMut::new();
+/// Packet::from(connect.clone()).encode(ProtocolVersion::V5, &mut buf)?;
+/// // A server decodes CONNECT by its own protocol level, whatever it expected.
+/// let decoded = Decoder::new(ProtocolVersion::V311).decode(&mut buf)?;
+/// assert_eq!(decoded, Some(Packet::from(connect)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct Connect {
+    /// Protocol version from the protocol level byte.
+    pub protocol_version: ProtocolVersion,
+    /// MQTT 3.1 (`MQIsdp`, level 3), decoded as 3.1.1 and written back as 3.1.
+    pub legacy_v31: bool,
+    /// Clean Session (3.1.1) / Clean Start (5.0).
+    pub clean_start: bool,
+    /// Keep alive in seconds.
+    pub keep_alive: u16,
+    /// Properties (MQTT 5).
+    pub properties: Properties,
+    /// Client identifier, possibly empty.
+    pub client_id: Utf8Str,
+    /// Will message.
+    pub will: Option<Will>,
+    /// User name.
+    pub username: Option<Utf8Str>,
+    /// Password.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_hex::option"))]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arbitrary_opt_bytes))]
+    pub password: Option<Bytes>,
+}
+
+/// The will message of a CONNECT (MQTT 3.1.2.5, 3.1.3.2-3.1.3.4).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct Will {
+    /// QoS of the will message.
+    pub qos: QoS,
+    /// Retain the will message.
+    pub retain: bool,
+    /// Will properties (MQTT 5).
+    pub properties: Properties,
+    /// Will topic (a topic name).
+    pub topic: Utf8Str,
+    /// Will payload (at most 65,535 bytes).
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde_hex"))]
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arbitrary_bytes))]
+    pub payload: Bytes,
+}
+
+impl Connect {
+    /// A clean-start CONNECT with keep alive 60 s and nothing else.
+    #[must_use]
+    pub fn new(protocol_version: ProtocolVersion, client_id: Utf8Str) -> Self {
+        Self {
+            protocol_version,
+            legacy_v31: false,
+            clean_start: true,
+            keep_alive: 60,
+            properties: Properties::new(),
+            client_id,
+            will: None,
+            username: None,
+            password: None,
+        }
+    }
+
+    pub(crate) fn decode(frame: &Bytes, start: usize) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(frame, start, frame.len(), false);
+        let name_at = r.pos();
+        let name = r.binary("protocol name")?;
+        let level_at = r.pos();
+        let level = r.u8("protocol level")?;
+        // Protocol name "MQTT" (MQTT-3.1.2-1), or "MQIsdp" for level 3.
+        let legacy_v31 = match &name[..] {
+            b"MQTT" => false,
+            b"MQIsdp" => true,
+            _ => return Err(Reader::err_at(ErrorKind::InvalidProtocolName, name_at)),
+        };
+        let protocol_version = match (level, legacy_v31) {
+            (3, true) | (4, false) => ProtocolVersion::V311,
+            (5, false) => ProtocolVersion::V5,
+            _ => {
+                return Err(Reader::err_at(
+                    ErrorKind::UnsupportedProtocolLevel(level),
+                    level_at,
+                ));
+            }
+        };
+        let v5 = protocol_version == ProtocolVersion::V5;
+        let mut r = Reader::new(frame, r.pos(), frame.len(), v5);
+        let flags_at = r.pos();
+        let flags = r.u8("connect flags")?;
+        let flag_err = |field| {
+            Reader::err_at(
+                ErrorKind::InvalidValue {
+                    field,
+                    value: u32::from(flags),
+                },
+                flags_at,
+            )
+        };
+        // Reserved bit 0 must be 0 (MQTT-3.1.2-3).
+        if flags & 1 != 0 {
+            return Err(flag_err("connect flags reserved bit"));
+        }
+        let will_flag = flags & 0b100 != 0;
+        let will_qos = (flags >> 3) & 0b11;
+        let will_retain = flags & 0b10_0000 != 0;
+        // Will QoS 3 is malformed (MQTT-3.1.2-14); without the will flag,
+        // will QoS and will retain must be 0 (MQTT-3.1.2-11, -13, -15).
+        if will_qos == 3 {
+            return Err(flag_err("will QoS"));
+        }
+        if !will_flag && (will_qos != 0 || will_retain) {
+            return Err(flag_err("will QoS/retain without will flag"));
+        }
+        let has_user = flags & 0x80 != 0;
+        let has_pass = flags & 0x40 != 0;
+        // 3.1.1: password only with user name (MQTT-3.1.2-22).
+        if !v5 && has_pass && !has_user {
+            return Err(flag_err("password without user name"));
+        }
+        let keep_alive = r.u16("keep alive")?;
+        let properties = if v5 {
+            Properties::decode(&mut r, Ctx::CONNECT)?
+        } else {
+            Properties::new()
+        };
+        let client_at = r.pos();
+        let client_id = r.utf8("client identifier")?;
+        let clean_start = flags & 0b10 != 0;
+        // 3.1.1: a zero-byte client id requires CleanSession = 1 (MQTT-3.1.3-7).
+        if !v5 && client_id.is_empty() && !clean_start {
+            return Err(Reader::err_at(ErrorKind::ClientIdRejected, client_at));
+        }
+        let will = if will_flag {
+            let properties = if v5 {
+                Properties::decode(&mut r, Ctx::WILL)?
+            } else {
+                Properties::new()
+            };
+            let topic_at = r.pos();
+            let topic = r.utf8("will topic")?;
+            string::check_topic_name(topic.as_bytes(), "will topic", false)
+                .map_err(|k| Reader::err_at(k, topic_at))?;
+            Some(Will {
+                qos: QoS::try_from(will_qos).map_err(|_| flag_err("will QoS"))?,
+                retain: will_retain,
+                properties,
+                topic,
+                payload: r.binary("will payload")?,
+            })
+        } else {
+            None
+        };
+        let username = if has_user {
+            Some(r.utf8("user name")?)
+        } else {
+            None
+        };
+        let password = if has_pass {
+            Some(r.binary("password")?)
+        } else {
+            None
+        };
+        r.finish("CONNECT")?;
+        Ok(Self {
+            protocol_version,
+            legacy_v31,
+            clean_start,
+            keep_alive,
+            properties,
+            client_id,
+            will,
+            username,
+            password,
+        })
+    }
+
+    fn is_v5(&self) -> bool {
+        self.protocol_version == ProtocolVersion::V5
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), ErrorKind> {
+        let v5 = self.is_v5();
+        if self.legacy_v31 && v5 {
+            return Err(ErrorKind::InvalidProtocolName);
+        }
+        if !v5 && self.password.is_some() && self.username.is_none() {
+            return Err(ErrorKind::InvalidValue {
+                field: "password without user name",
+                value: 0x40,
+            });
+        }
+        if !v5 && self.client_id.is_empty() && !self.clean_start {
+            return Err(ErrorKind::ClientIdRejected);
+        }
+        if v5 {
+            self.properties.check_ctx(Ctx::CONNECT)?;
+        } else {
+            no_properties(&self.properties, "CONNECT")?;
+        }
+        if let Some(will) = &self.will {
+            if v5 {
+                will.properties.check_ctx(Ctx::WILL)?;
+            } else {
+                no_properties(&will.properties, "will")?;
+            }
+            string::check_topic_name(will.topic.as_bytes(), "will topic", false)?;
+            check_len(&will.payload, "will payload")?;
+        }
+        if let Some(p) = &self.password {
+            check_len(p, "password")?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn body_len(&self) -> usize {
+        let v5 = self.is_v5();
+        let name = if self.legacy_v31 { 8 } else { 6 };
+        let props = |p: &Properties| if v5 { p.encoded_len() } else { 0 };
+        let mut len = name + 1 + 1 + 2 + props(&self.properties) + 2 + self.client_id.len();
+        if let Some(w) = &self.will {
+            len += props(&w.properties) + 2 + w.topic.len() + prefixed_len(&w.payload);
+        }
+        if let Some(u) = &self.username {
+            len += 2 + u.len();
+        }
+        if let Some(p) = &self.password {
+            len += prefixed_len(p);
+        }
+        len
+    }
+
+    pub(crate) fn encode_body(&self, dst: &mut impl BufMut) {
+        if self.legacy_v31 {
+            put_prefixed(dst, b"MQIsdp");
+            dst.put_u8(3);
+        } else {
+            put_prefixed(dst, b"MQTT");
+            dst.put_u8(self.protocol_version.level());
+        }
+        let mut flags = u8::from(self.clean_start) << 1;
+        if let Some(w) = &self.will {
+            flags |= 0b100 | (u8::from(w.qos) << 3) | (u8::from(w.retain) << 5);
+        }
+        flags |= u8::from(self.password.is_some()) << 6;
+        flags |= u8::from(self.username.is_some()) << 7;
+        dst.put_u8(flags);
+        dst.put_u16(self.keep_alive);
+        let v5 = self.is_v5();
+        if v5 {
+            self.properties.encode(dst);
+        }
+        put_str(dst, &self.client_id);
+        if let Some(w) = &self.will {
+            if v5 {
+                w.properties.encode(dst);
+            }
+            put_str(dst, &w.topic);
+            put_prefixed(dst, &w.payload);
+        }
+        if let Some(u) = &self.username {
+            put_str(dst, u);
+        }
+        if let Some(p) = &self.password {
+            put_prefixed(dst, p);
+        }
+    }
+}

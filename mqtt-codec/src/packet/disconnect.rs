@@ -1,0 +1,62 @@
+//! DISCONNECT (MQTT 3.14).
+
+use bytes::BufMut;
+
+use super::ack;
+use crate::error::{DecodeError, ErrorKind};
+use crate::properties::{Ctx, Properties};
+use crate::reader::Reader;
+use crate::reason_code::{ReasonCode, allowed};
+use crate::types::ProtocolVersion;
+
+/// DISCONNECT (MQTT 3.14). Empty under 3.1.1; under 5.0 the reason code and
+/// properties are omitted when they are 0x00 and empty (`E0 00`).
+///
+/// ```
+/// use iot_mqtt_codec::{Disconnect, ReasonCode};
+/// assert_eq!(Disconnect::default().reason_code, ReasonCode::NORMAL_DISCONNECTION);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct Disconnect {
+    /// Reason code (MQTT 5).
+    pub reason_code: ReasonCode,
+    /// Properties (MQTT 5).
+    pub properties: Properties,
+}
+
+impl Disconnect {
+    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let mut d = Self::default();
+        if r.is_v5() && !r.is_empty() {
+            let at = r.pos();
+            d.reason_code = ReasonCode(r.u8("reason code")?);
+            ack::check_reason(d.reason_code, allowed::DISCONNECT, "DISCONNECT")
+                .map_err(|k| Reader::err_at(k, at))?;
+            if !r.is_empty() {
+                d.properties = Properties::decode(r, Ctx::DISCONNECT)?;
+            }
+        }
+        Ok(d)
+    }
+
+    pub(crate) fn validate(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {
+        ack::validate(
+            v,
+            self.reason_code,
+            &self.properties,
+            Ctx::DISCONNECT,
+            allowed::DISCONNECT,
+            "DISCONNECT",
+        )
+    }
+
+    pub(crate) fn body_len(&self, v: ProtocolVersion) -> usize {
+        ack::tail_len(v, self.reason_code, &self.properties)
+    }
+
+    pub(crate) fn encode_body(&self, v: ProtocolVersion, dst: &mut impl BufMut) {
+        ack::encode_tail(v, self.reason_code, &self.properties, dst);
+    }
+}

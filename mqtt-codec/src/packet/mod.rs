@@ -1,0 +1,389 @@
+//! The [`Packet`] enum: dispatch of decode, encode and `encoded_len` to one
+//! module per packet type. Each module serves MQTT 3.1.1 and 5.0.
+
+mod ack;
+mod auth;
+mod connack;
+mod connect;
+mod disconnect;
+mod puback;
+mod pubcomp;
+mod publish;
+mod pubrec;
+mod pubrel;
+mod suback;
+mod subscribe;
+mod unsuback;
+mod unsubscribe;
+
+pub use auth::Auth;
+pub use connack::ConnAck;
+pub use connect::{Connect, Will};
+pub use disconnect::Disconnect;
+pub use puback::PubAck;
+pub use pubcomp::PubComp;
+pub use publish::Publish;
+pub use pubrec::PubRec;
+pub use pubrel::PubRel;
+pub use suback::SubAck;
+pub use subscribe::{RetainHandling, Subscribe, SubscriptionOptions};
+pub use unsuback::UnsubAck;
+pub use unsubscribe::Unsubscribe;
+
+use alloc::boxed::Box;
+
+use bytes::{BufMut, Bytes};
+
+use crate::error::{DecodeError, EncodeError, ErrorKind};
+use crate::fixed_header::FixedHeader;
+use crate::reader::Reader;
+use crate::types::ProtocolVersion;
+use crate::varint::{self, VAR_INT_MAX};
+
+/// An MQTT control packet of either version.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use iot_mqtt_codec::{Packet, PacketId, ProtocolVersion, PubAck, ReasonCode};
+///
+/// let ack = Packet::PubAck(PubAck::new(PacketId::new(10).unwrap()));
+/// let mut buf = BytesMut::new();
+/// ack.encode(ProtocolVersion::V5, &mut buf)?;
+/// assert_eq!(&buf[..], [0x40, 0x02, 0x00, 0x0A]); // reason 0 and no properties: short form
+/// assert_eq!(ack.encoded_len(ProtocolVersion::V5), 4);
+/// # Ok::<(), iot_mqtt_codec::EncodeError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "type"))]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub enum Packet {
+    /// CONNECT (1), boxed: it is rare and much larger than the other packets.
+    Connect(Box<Connect>),
+    /// CONNACK (2).
+    ConnAck(ConnAck),
+    /// PUBLISH (3).
+    Publish(Publish),
+    /// PUBACK (4).
+    PubAck(PubAck),
+    /// PUBREC (5).
+    PubRec(PubRec),
+    /// PUBREL (6).
+    PubRel(PubRel),
+    /// PUBCOMP (7).
+    PubComp(PubComp),
+    /// SUBSCRIBE (8).
+    Subscribe(Subscribe),
+    /// SUBACK (9).
+    SubAck(SubAck),
+    /// UNSUBSCRIBE (10).
+    Unsubscribe(Unsubscribe),
+    /// UNSUBACK (11).
+    UnsubAck(UnsubAck),
+    /// PINGREQ (12).
+    PingReq,
+    /// PINGRESP (13).
+    PingResp,
+    /// DISCONNECT (14).
+    Disconnect(Disconnect),
+    /// AUTH (15, MQTT 5 only).
+    Auth(Auth),
+}
+
+impl Packet {
+    /// Decodes one complete frame (fixed header included) that must use
+    /// every byte. Most callers use [`crate::Decoder`] instead.
+    ///
+    /// # Errors
+    /// A [`DecodeError`]; a frame shorter than its Remaining Length says is
+    /// [`ErrorKind::UnexpectedEnd`].
+    pub fn decode_frame(frame: &Bytes, version: ProtocolVersion) -> Result<Self, DecodeError> {
+        let v5 = version == ProtocolVersion::V5;
+        let Some(h) = FixedHeader::parse(frame, v5, u32::MAX)? else {
+            return Err(DecodeError::new(
+                ErrorKind::UnexpectedEnd {
+                    field: "fixed header",
+                },
+                frame.len(),
+            ));
+        };
+        if h.frame_len() != frame.len() {
+            let kind = if h.frame_len() > frame.len() {
+                ErrorKind::UnexpectedEnd { field: "packet" }
+            } else {
+                ErrorKind::TrailingBytes {
+                    packet: "frame",
+                    count: frame.len() - h.frame_len(),
+                }
+            };
+            return Err(DecodeError::new(kind, frame.len().min(h.frame_len())));
+        }
+        Self::decode_body(frame, h, version)
+    }
+
+    /// Decodes a frame whose fixed header `h` was parsed and whose length matches.
+    pub(crate) fn decode_body(
+        frame: &Bytes,
+        h: FixedHeader,
+        version: ProtocolVersion,
+    ) -> Result<Self, DecodeError> {
+        let v5 = version == ProtocolVersion::V5;
+        let mut r = Reader::new(frame, h.header_len(), frame.len(), v5);
+        let flags = h.flags();
+        let packet = match h.packet_type() {
+            1 => {
+                return Connect::decode(frame, h.header_len()).map(|c| Self::Connect(Box::new(c)));
+            }
+            2 => Self::ConnAck(ConnAck::decode(&mut r)?),
+            3 => Self::Publish(Publish::decode(flags, &mut r)?),
+            4 => Self::PubAck(PubAck::decode(&mut r)?),
+            5 => Self::PubRec(PubRec::decode(&mut r)?),
+            6 => Self::PubRel(PubRel::decode(&mut r)?),
+            7 => Self::PubComp(PubComp::decode(&mut r)?),
+            8 => Self::Subscribe(Subscribe::decode(&mut r)?),
+            9 => Self::SubAck(SubAck::decode(&mut r)?),
+            10 => Self::Unsubscribe(Unsubscribe::decode(&mut r)?),
+            11 => Self::UnsubAck(UnsubAck::decode(&mut r)?),
+            12 => Self::PingReq,
+            13 => Self::PingResp,
+            14 => Self::Disconnect(Disconnect::decode(&mut r)?),
+            _ => Self::Auth(Auth::decode(&mut r)?),
+        };
+        r.finish(packet.name())?;
+        Ok(packet)
+    }
+
+    /// The packet's name as the spec writes it (`"PUBLISH"`).
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Connect(_) => "CONNECT",
+            Self::ConnAck(_) => "CONNACK",
+            Self::Publish(_) => "PUBLISH",
+            Self::PubAck(_) => "PUBACK",
+            Self::PubRec(_) => "PUBREC",
+            Self::PubRel(_) => "PUBREL",
+            Self::PubComp(_) => "PUBCOMP",
+            Self::Subscribe(_) => "SUBSCRIBE",
+            Self::SubAck(_) => "SUBACK",
+            Self::Unsubscribe(_) => "UNSUBSCRIBE",
+            Self::UnsubAck(_) => "UNSUBACK",
+            Self::PingReq => "PINGREQ",
+            Self::PingResp => "PINGRESP",
+            Self::Disconnect(_) => "DISCONNECT",
+            Self::Auth(_) => "AUTH",
+        }
+    }
+
+    /// First byte of the fixed header.
+    fn first_byte(&self) -> u8 {
+        match self {
+            Self::Connect(_) => 0x10,
+            Self::ConnAck(_) => 0x20,
+            Self::Publish(p) => 0x30 | p.flags(),
+            Self::PubAck(_) => 0x40,
+            Self::PubRec(_) => 0x50,
+            Self::PubRel(_) => 0x62,
+            Self::PubComp(_) => 0x70,
+            Self::Subscribe(_) => 0x82,
+            Self::SubAck(_) => 0x90,
+            Self::Unsubscribe(_) => 0xA2,
+            Self::UnsubAck(_) => 0xB0,
+            Self::PingReq => 0xC0,
+            Self::PingResp => 0xD0,
+            Self::Disconnect(_) => 0xE0,
+            Self::Auth(_) => 0xF0,
+        }
+    }
+
+    /// Size of everything after the fixed header.
+    fn body_len(&self, v: ProtocolVersion) -> usize {
+        match self {
+            Self::Connect(p) => p.body_len(),
+            Self::ConnAck(p) => p.body_len(v),
+            Self::Publish(p) => p.body_len(v),
+            Self::PubAck(p) => p.body_len(v),
+            Self::PubRec(p) => p.body_len(v),
+            Self::PubRel(p) => p.body_len(v),
+            Self::PubComp(p) => p.body_len(v),
+            Self::Subscribe(p) => p.body_len(v),
+            Self::SubAck(p) => p.body_len(v),
+            Self::Unsubscribe(p) => p.body_len(v),
+            Self::UnsubAck(p) => p.body_len(v),
+            Self::PingReq | Self::PingResp => 0,
+            Self::Disconnect(p) => p.body_len(v),
+            Self::Auth(p) => p.body_len(),
+        }
+    }
+
+    /// The exact number of bytes [`Packet::encode`] writes for `version`
+    /// (for a packet it accepts).
+    #[must_use]
+    pub fn encoded_len(&self, version: ProtocolVersion) -> usize {
+        let body = self.body_len(version);
+        1 + varint::var_int_len(u32::try_from(body).unwrap_or(u32::MAX)) + body
+    }
+
+    /// Checks the packet against every rule the decoder enforces.
+    ///
+    /// # Errors
+    /// The first rule broken.
+    pub fn validate(&self, version: ProtocolVersion) -> Result<(), ErrorKind> {
+        match self {
+            Self::Connect(p) => p.validate(),
+            Self::ConnAck(p) => p.validate(version),
+            Self::Publish(p) => p.validate(version),
+            Self::PubAck(p) => p.validate(version),
+            Self::PubRec(p) => p.validate(version),
+            Self::PubRel(p) => p.validate(version),
+            Self::PubComp(p) => p.validate(version),
+            Self::Subscribe(p) => p.validate(version),
+            Self::SubAck(p) => p.validate(version),
+            Self::Unsubscribe(p) => p.validate(version),
+            Self::UnsubAck(p) => p.validate(version),
+            Self::PingReq | Self::PingResp => Ok(()),
+            Self::Disconnect(p) => p.validate(version),
+            Self::Auth(p) => p.validate(version),
+        }
+    }
+
+    /// Writes the packet for `version` into `dst` and returns the number of
+    /// bytes written. CONNECT is written for its own
+    /// [`Connect::protocol_version`].
+    ///
+    /// # Errors
+    /// An [`EncodeError`] if the decoder would reject the packet (nothing is
+    /// written then), or if `dst` has less room than
+    /// [`Packet::encoded_len`].
+    pub fn encode(
+        &self,
+        version: ProtocolVersion,
+        dst: &mut impl BufMut,
+    ) -> Result<usize, EncodeError> {
+        self.validate(version)?;
+        let body = self.body_len(version);
+        if body > VAR_INT_MAX as usize {
+            return Err(ErrorKind::PacketTooLarge {
+                size: body as u64 + 5,
+                max: crate::decoder::MAX_PACKET_SIZE,
+            }
+            .into());
+        }
+        let total = 1 + varint::var_int_len(u32::try_from(body).unwrap_or(u32::MAX)) + body;
+        if dst.remaining_mut() < total {
+            return Err(ErrorKind::BufferTooSmall {
+                needed: total,
+                available: dst.remaining_mut(),
+            }
+            .into());
+        }
+        dst.put_u8(self.first_byte());
+        crate::writer::put_var_int(dst, body);
+        match self {
+            Self::Connect(p) => p.encode_body(dst),
+            Self::ConnAck(p) => p.encode_body(version, dst),
+            Self::Publish(p) => p.encode_body(version, dst),
+            Self::PubAck(p) => p.encode_body(version, dst),
+            Self::PubRec(p) => p.encode_body(version, dst),
+            Self::PubRel(p) => p.encode_body(version, dst),
+            Self::PubComp(p) => p.encode_body(version, dst),
+            Self::Subscribe(p) => p.encode_body(version, dst),
+            Self::SubAck(p) => p.encode_body(version, dst),
+            Self::Unsubscribe(p) => p.encode_body(version, dst),
+            Self::UnsubAck(p) => p.encode_body(version, dst),
+            Self::PingReq | Self::PingResp => {}
+            Self::Disconnect(p) => p.encode_body(version, dst),
+            Self::Auth(p) => p.encode_body(dst),
+        }
+        Ok(total)
+    }
+}
+
+impl From<Connect> for Packet {
+    fn from(p: Connect) -> Self {
+        Self::Connect(Box::new(p))
+    }
+}
+
+impl From<ConnAck> for Packet {
+    fn from(p: ConnAck) -> Self {
+        Self::ConnAck(p)
+    }
+}
+
+impl From<Publish> for Packet {
+    fn from(p: Publish) -> Self {
+        Self::Publish(p)
+    }
+}
+
+impl From<PubAck> for Packet {
+    fn from(p: PubAck) -> Self {
+        Self::PubAck(p)
+    }
+}
+
+impl From<PubRec> for Packet {
+    fn from(p: PubRec) -> Self {
+        Self::PubRec(p)
+    }
+}
+
+impl From<PubRel> for Packet {
+    fn from(p: PubRel) -> Self {
+        Self::PubRel(p)
+    }
+}
+
+impl From<PubComp> for Packet {
+    fn from(p: PubComp) -> Self {
+        Self::PubComp(p)
+    }
+}
+
+impl From<Subscribe> for Packet {
+    fn from(p: Subscribe) -> Self {
+        Self::Subscribe(p)
+    }
+}
+
+impl From<SubAck> for Packet {
+    fn from(p: SubAck) -> Self {
+        Self::SubAck(p)
+    }
+}
+
+impl From<Unsubscribe> for Packet {
+    fn from(p: Unsubscribe) -> Self {
+        Self::Unsubscribe(p)
+    }
+}
+
+impl From<UnsubAck> for Packet {
+    fn from(p: UnsubAck) -> Self {
+        Self::UnsubAck(p)
+    }
+}
+
+impl From<Disconnect> for Packet {
+    fn from(p: Disconnect) -> Self {
+        Self::Disconnect(p)
+    }
+}
+
+impl From<Auth> for Packet {
+    fn from(p: Auth) -> Self {
+        Self::Auth(p)
+    }
+}
+
+/// Reads a packet identifier that must not be 0 (MQTT-2.2.1-3).
+pub(crate) fn read_packet_id(
+    r: &mut Reader<'_>,
+    packet: &'static str,
+) -> Result<crate::types::PacketId, DecodeError> {
+    let at = r.pos();
+    let id = r.u16("packet identifier")?;
+    crate::types::PacketId::new(id)
+        .ok_or_else(|| Reader::err_at(ErrorKind::ZeroPacketId { packet }, at))
+}
