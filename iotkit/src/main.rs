@@ -21,14 +21,15 @@ struct Cli {
 const EXAMPLES: &str = "Examples:
   iotkit demo
   iotkit topic match 'building/+/temp' building/7/temp
-  iotkit topic validate --filter 'a/#' 'a/b+'";
+  iotkit topic validate --filter 'a/#' 'a/b+'
+  iotkit topics run-cases conformance/topics.json";
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Show each crate at work on built-in sample data.
     Demo,
-    /// Validate topics and filters, and match topics against filters.
-    #[command(subcommand)]
+    /// Validate topics and filters, match topics against filters, run topic conformance cases.
+    #[command(subcommand, visible_alias = "topics")]
     Topic(topic::TopicCommand),
 }
 

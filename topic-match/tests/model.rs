@@ -46,6 +46,7 @@ enum Op {
     Insert(String, u8),
     Remove(String, u8),
     Match(String),
+    Compact,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -53,6 +54,7 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (filter(), 0u8..4).prop_map(|(f, v)| Op::Insert(f, v)),
         1 => (filter(), 0u8..4).prop_map(|(f, v)| Op::Remove(f, v)),
         3 => topic().prop_map(Op::Match),
+        1 => Just(Op::Compact),
     ]
 }
 
@@ -96,6 +98,7 @@ proptest! {
                         model.remove(p);
                     }
                 }
+                Op::Compact => index.shrink_to_fit(),
                 Op::Match(t) => {
                     // A single empty level is the empty string: not a topic.
                     let Ok(topic) = TopicName::new(&t) else { continue };

@@ -830,14 +830,54 @@ impl<T> SubscriptionIndex<T> {
             + self.groups.capacity() * core::mem::size_of::<Group>()
     }
 
-    /// Releases spare capacity (after a bulk load, for example).
+    /// Releases spare capacity and lays out the subscriptions of each node
+    /// (and of each shared group) contiguously, so matching reads them
+    /// sequentially. Call it after a bulk load; it takes O(len) time.
     pub fn shrink_to_fit(&mut self) {
         self.levels.shrink_to_fit();
         self.exact.shrink_to_fit();
         self.wild.shrink_to_fit();
-        self.entries.shrink_to_fit();
+        let mut old = core::mem::take(&mut self.entries);
+        let mut new = Vec::with_capacity(self.len);
+        for node in self
+            .exact
+            .nodes
+            .iter_mut()
+            .chain(self.wild.nodes.iter_mut())
+        {
+            node.subs = move_list(&mut old, &mut new, node.subs);
+        }
+        for group in &mut self.groups {
+            group.members = move_list(&mut old, &mut new, group.members);
+        }
+        self.entries = new;
+        self.free_entry = NONE;
         self.groups.shrink_to_fit();
     }
+}
+
+/// Moves the list starting at `head` from `old` to the end of `new`,
+/// contiguously; returns its new head.
+fn move_list<T>(old: &mut [Slot<T>], new: &mut Vec<Slot<T>>, head: u32) -> u32 {
+    // `new` never holds more entries than `old`, whose ids fit in u32.
+    let new_head = u32::try_from(new.len()).unwrap_or(NONE);
+    let mut cur = head;
+    let mut moved = false;
+    while let Some(slot) = old.get_mut(idx(cur)) {
+        let Slot::Used { value, next } = core::mem::replace(slot, Slot::Free { next: NONE }) else {
+            break;
+        };
+        let link = u32::try_from(new.len() + 1).unwrap_or(NONE);
+        new.push(Slot::Used { value, next: link });
+        moved = true;
+        cur = next;
+    }
+    if let Some(Slot::Used { next, .. }) = new.last_mut()
+        && moved
+    {
+        *next = NONE;
+    }
+    if moved { new_head } else { NONE }
 }
 
 #[cfg(test)]

@@ -33,6 +33,13 @@ fn insert_match_remove_prunes_everything() {
     assert_eq!(plain(&index, "$SYS/x"), [5]);
     assert_eq!(plain(&index, "a//b"), [2, 3, 6]);
     assert_eq!(plain(&index, "/"), [3, 7]);
+    // Same answers after the entries are laid out again.
+    index.insert(&f("a/b"), 10).unwrap();
+    index.insert(&f("a/b"), 11).unwrap();
+    index.remove(&f("a/b"), &10).unwrap();
+    index.shrink_to_fit();
+    assert_eq!(plain(&index, "a/b"), [0, 1, 2, 3, 4, 11]);
+    assert_eq!(index.remove(&f("a/b"), &11), Some(11));
     for (i, filter) in filters.iter().enumerate() {
         assert_eq!(index.remove(&f(filter), &(i as u32)), Some(i as u32));
         assert_eq!(index.remove(&f(filter), &(i as u32)), None);
