@@ -238,6 +238,17 @@ impl Trie {
     }
 }
 
+/// How many topic levels [`SubscriptionIndex::for_each_match`] resolves to
+/// interned ids up front (on the stack); deeper levels are looked up when
+/// reached.
+const CACHED_LEVELS: usize = 16;
+
+/// Interned ids of a topic's first levels; `NONE` for a level that is not
+/// interned (no filter has it, so no literal edge can match it).
+struct LevelIds {
+    ids: [u32; CACHED_LEVELS],
+}
+
 /// A slot of the entry arena: a subscriber value in a singly linked list.
 #[derive(Debug, Clone)]
 enum Slot<T> {
@@ -712,8 +723,24 @@ impl<T> SubscriptionIndex<T> {
     /// and once per matching shared group. Allocates nothing.
     pub fn for_each_match<'a>(&'a self, topic: &TopicName, mut f: impl FnMut(Match<'a, T>)) {
         let topic = topic.as_str();
-        self.visit_exact(topic, &mut f);
-        self.visit_wild(topic, &mut f);
+        // Interned ids of the first levels, looked up once for both tries.
+        let mut ids = LevelIds {
+            ids: [NONE; CACHED_LEVELS],
+        };
+        for (slot, level) in ids.ids.iter_mut().zip(topic.split('/')) {
+            *slot = self.levels.get(level).unwrap_or(NONE);
+        }
+        self.visit_exact(topic, &ids, &mut f);
+        self.visit_wild(topic, &ids, &mut f);
+    }
+
+    /// The interned id of `level` (level number `depth` of the topic).
+    fn level_id(&self, ids: &LevelIds, depth: usize, level: &str) -> Option<u32> {
+        match ids.ids.get(depth) {
+            Some(&NONE) => None,
+            Some(&id) => Some(id),
+            None => self.levels.get(level),
+        }
     }
 
     /// Number of subscriptions and shared groups matching `topic`.
@@ -742,10 +769,10 @@ impl<T> SubscriptionIndex<T> {
         }
     }
 
-    fn visit_exact<'a>(&'a self, topic: &str, f: &mut impl FnMut(Match<'a, T>)) {
+    fn visit_exact<'a>(&'a self, topic: &str, ids: &LevelIds, f: &mut impl FnMut(Match<'a, T>)) {
         let mut node = ROOT;
-        for level in topic.split('/') {
-            let Some(id) = self.levels.get(level) else {
+        for (depth, level) in topic.split('/').enumerate() {
+            let Some(id) = self.level_id(ids, depth, level) else {
                 return;
             };
             match self.exact.child(node, id) {
@@ -760,7 +787,7 @@ impl<T> SubscriptionIndex<T> {
 
     /// Depth-first walk of the wildcard trie driven by the topic, using the
     /// parent links to come back up: no stack, no recursion.
-    fn visit_wild<'a>(&'a self, topic: &str, f: &mut impl FnMut(Match<'a, T>)) {
+    fn visit_wild<'a>(&'a self, topic: &str, ids: &LevelIds, f: &mut impl FnMut(Match<'a, T>)) {
         #[derive(Clone, Copy)]
         enum Step {
             Enter,
@@ -787,7 +814,9 @@ impl<T> SubscriptionIndex<T> {
                         continue;
                     }
                     let (level, next) = level_at(topic, pos);
-                    let child = self.levels.get(level).and_then(|id| trie.child(node, id));
+                    let child = self
+                        .level_id(ids, depth, level)
+                        .and_then(|id| trie.child(node, id));
                     match child {
                         Some(c) => {
                             (node, depth, pos) = (c, depth + 1, next);
