@@ -1,19 +1,119 @@
 #![no_main]
-//! Topic and filter parsing never panics; a valid topic that is also a valid
-//! filter matches itself, and every valid topic matches the filter `#` unless
-//! it starts with `$`.
+//! Differential test: random insert / remove / match operations on the
+//! subscription index and the retained index agree with a linear scan of
+//! the `matches` model.
 
+use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use topic_match::{TopicFilter, TopicName};
+use topic_match::{
+    Match, ProtocolVersion, RetainedIndex, SubscribeFilter, SubscriptionIndex, TopicFilter,
+    TopicName, matches,
+};
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(s) = std::str::from_utf8(data) else {
-        return;
-    };
-    let filter = TopicFilter::new(s);
-    if let Ok(topic) = TopicName::new(s) {
-        let filter = filter.expect("a valid topic name is a valid filter");
-        assert!(filter.matches(&topic));
-        assert_eq!(topic_match::matches("#", s), !s.starts_with('$'));
+#[derive(Debug, Arbitrary)]
+enum Op {
+    Subscribe(Vec<u8>, u8),
+    Unsubscribe(Vec<u8>, u8),
+    Publish(Vec<u8>),
+    Retain(Vec<u8>),
+    Unretain(Vec<u8>),
+    Lookup(Vec<u8>),
+    Compact,
+}
+
+/// Maps bytes onto a small alphabet so levels collide often.
+fn text(bytes: &[u8]) -> String {
+    const PREFIXES: [&str; 4] = ["", "$share/g/", "$share/h/", "$SYS/"];
+    const ALPHABET: [char; 8] = ['a', 'b', '/', '/', '+', '#', '$', 'c'];
+    let mut s = String::new();
+    let (head, rest) = bytes.split_first().map_or((0, bytes), |(h, r)| (*h, r));
+    s.push_str(PREFIXES[usize::from(head % 4)]);
+    s.extend(rest.iter().take(24).map(|b| ALPHABET[usize::from(b % 8)]));
+    s
+}
+
+fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
+    v.sort();
+    v
+}
+
+fuzz_target!(|ops: Vec<Op>| {
+    let mut index = SubscriptionIndex::new();
+    let mut subs: Vec<(SubscribeFilter, u8)> = Vec::new();
+    let mut retained = RetainedIndex::new();
+    let mut stored: Vec<String> = Vec::new();
+    for op in ops.into_iter().take(200) {
+        match op {
+            Op::Subscribe(f, v) => {
+                if let Ok(sub) = SubscribeFilter::parse(&text(&f), ProtocolVersion::V5) {
+                    index.insert_subscription(&sub, v % 4).unwrap();
+                    subs.push((sub, v % 4));
+                }
+            }
+            Op::Unsubscribe(f, v) => {
+                let Ok(sub) = SubscribeFilter::parse(&text(&f), ProtocolVersion::V5) else {
+                    continue;
+                };
+                let v = v % 4;
+                let got = match &sub {
+                    SubscribeFilter::Plain(p) => index.remove(p, &v),
+                    SubscribeFilter::Shared(s) => index.remove_shared(s, &v),
+                    _ => unreachable!(),
+                };
+                let pos = subs.iter().position(|(s, x)| *s == sub && *x == v);
+                assert_eq!(got.is_some(), pos.is_some());
+                if let Some(p) = pos {
+                    subs.remove(p);
+                }
+            }
+            Op::Compact => index.shrink_to_fit(),
+            Op::Publish(t) => {
+                let t = text(&t);
+                let Ok(topic) = TopicName::new(&t) else {
+                    continue;
+                };
+                let mut got = Vec::new();
+                index.for_each_match(&topic, |m| match m {
+                    Match::Subscriber(v) => got.push((String::new(), *v)),
+                    Match::Shared(g) => got.extend(g.members().map(|v| (g.name().to_owned(), *v))),
+                    _ => unreachable!(),
+                });
+                let want: Vec<(String, u8)> = subs
+                    .iter()
+                    .filter(|(s, _)| matches(s.filter().as_str(), &t))
+                    .map(|(s, v)| (s.group().unwrap_or_default().to_owned(), *v))
+                    .collect();
+                assert_eq!(sorted(got), sorted(want), "publish {t}");
+            }
+            Op::Retain(t) => {
+                let t = text(&t);
+                if let Ok(topic) = TopicName::new(&t) {
+                    let old = retained.insert(&topic, t.clone()).unwrap();
+                    assert_eq!(old.is_some(), stored.contains(&t));
+                    if old.is_none() {
+                        stored.push(t);
+                    }
+                }
+            }
+            Op::Unretain(t) => {
+                let t = text(&t);
+                if let Ok(topic) = TopicName::new(&t) {
+                    assert_eq!(retained.remove(&topic).is_some(), stored.contains(&t));
+                    stored.retain(|s| *s != t);
+                }
+            }
+            Op::Lookup(f) => {
+                let f = text(&f);
+                let Ok(filter) = TopicFilter::new(&f) else {
+                    continue;
+                };
+                let mut got = Vec::new();
+                retained.for_each_match(&filter, |t: &String| got.push(t.clone()));
+                let want: Vec<String> = stored.iter().filter(|t| matches(&f, t)).cloned().collect();
+                assert_eq!(sorted(got), sorted(want), "lookup {f}");
+            }
+        }
+        assert_eq!(index.len(), subs.len());
+        assert_eq!(retained.len(), stored.len());
     }
 });

@@ -26,14 +26,15 @@ const EXAMPLES: &str = "Examples:
   iotkit topic match 'building/+/temp' building/7/temp
   iotkit topic validate --filter 'a/#' 'a/b+'
   iotkit sql eval --sql \"SELECT temp FROM 'sensors/#'\" --topic sensors/a --payload '{\"temp\": 25}'
-  iotkit shadow run-cases conformance/shadow.json";
+  iotkit shadow run-cases conformance/shadow.json
+  iotkit topics run-cases conformance/topics.json";
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Show each crate at work on built-in sample data.
     Demo,
-    /// Validate topics and filters, and match topics against filters.
-    #[command(subcommand)]
+    /// Validate topics and filters, match topics against filters, run topic conformance cases.
+    #[command(subcommand, visible_alias = "topics")]
     Topic(topic::TopicCommand),
     /// Evaluate AWS IoT rules (SQL) offline and run SQL conformance case files.
     #[command(subcommand)]

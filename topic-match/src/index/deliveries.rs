@@ -1,0 +1,170 @@
+//! Merging the overlapping subscriptions of one client into one delivery.
+
+use alloc::vec::Vec;
+
+/// A subscriber value that [`Deliveries`] can merge: which client it
+/// belongs to, the QoS it granted and its MQTT 5.0 subscription identifier.
+pub trait Subscriber {
+    /// The client identity; deliveries are merged per client.
+    type Client: Ord;
+    /// The client this subscription belongs to.
+    fn client(&self) -> &Self::Client;
+    /// The maximum QoS granted for this subscription (0, 1 or 2).
+    fn qos(&self) -> u8;
+    /// The subscription identifier (MQTT 5.0 §3.8.2.1.2), if any.
+    fn subscription_id(&self) -> Option<u32>;
+}
+
+/// One merged delivery: a client, the highest QoS of its matching
+/// subscriptions, and all their subscription identifiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Delivery<'a, C> {
+    /// The receiving client.
+    pub client: &'a C,
+    /// The highest QoS among the client's matching subscriptions.
+    pub qos: u8,
+    /// The distinct subscription identifiers, ascending (MQTT-3.3.4-3:
+    /// a server that sends one copy includes all of them).
+    pub subscription_ids: &'a [u32],
+}
+
+/// Collects matching subscriptions and merges them per client, the way a
+/// server that sends a single copy per client must (MQTT 5.0 §3.3.4):
+/// highest QoS, all subscription identifiers.
+///
+/// Reuse one `Deliveries` across publishes with [`Deliveries::recycle`] to
+/// keep its buffers.
+///
+/// ```
+/// use topic_match::{Deliveries, Match, Subscriber, SubscriptionIndex, TopicFilter, TopicName};
+///
+/// struct Sub { client: &'static str, qos: u8, id: Option<u32> }
+/// impl Subscriber for Sub {
+///     type Client = &'static str;
+///     fn client(&self) -> &&'static str { &self.client }
+///     fn qos(&self) -> u8 { self.qos }
+///     fn subscription_id(&self) -> Option<u32> { self.id }
+/// }
+///
+/// let mut index = SubscriptionIndex::new();
+/// index.insert(&TopicFilter::new("a/+")?, Sub { client: "c1", qos: 0, id: Some(7) })?;
+/// index.insert(&TopicFilter::new("a/#")?, Sub { client: "c1", qos: 1, id: Some(3) })?;
+/// index.insert(&TopicFilter::new("a/b")?, Sub { client: "c2", qos: 2, id: None })?;
+///
+/// let mut out = Deliveries::new();
+/// index.for_each_match(&TopicName::new("a/b")?, |m| {
+///     if let Match::Subscriber(s) = m {
+///         out.push(s);
+///     }
+/// });
+/// let merged: Vec<_> = out.merge().collect();
+/// assert_eq!(merged.len(), 2);
+/// assert_eq!((*merged[0].client, merged[0].qos, merged[0].subscription_ids), ("c1", 1, &[3, 7][..]));
+/// assert_eq!((*merged[1].client, merged[1].qos, merged[1].subscription_ids), ("c2", 2, &[][..]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Deliveries<'a, C> {
+    raw: Vec<(&'a C, u8, Option<u32>)>,
+    merged: Vec<(&'a C, u8, usize, usize)>,
+    ids: Vec<u32>,
+}
+
+impl<C: Ord> Default for Deliveries<'_, C> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'a, C: Ord> Deliveries<'a, C> {
+    /// An empty collector.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            raw: Vec::new(),
+            merged: Vec::new(),
+            ids: Vec::new(),
+        }
+    }
+
+    /// Adds one matching subscription.
+    pub fn push<S: Subscriber<Client = C>>(&mut self, sub: &'a S) {
+        self.raw
+            .push((sub.client(), sub.qos(), sub.subscription_id()));
+    }
+
+    /// Number of subscriptions pushed.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.raw.len()
+    }
+
+    /// Were no subscriptions pushed?
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.raw.is_empty()
+    }
+
+    /// Sorts by client and returns one [`Delivery`] per client, in client
+    /// order. Allocates only when its buffers grow.
+    pub fn merge(&mut self) -> impl Iterator<Item = Delivery<'_, C>> + '_ {
+        self.raw
+            .sort_unstable_by(|a, b| a.0.cmp(b.0).then(a.2.cmp(&b.2)));
+        // First pass: the identifiers of each run, deduplicated, in `ids`.
+        self.ids.clear();
+        self.merged.clear();
+        let mut i = 0;
+        while let Some(&(client, _, _)) = self.raw.get(i) {
+            let start = self.ids.len();
+            let mut qos = 0;
+            let mut j = i;
+            while let Some(&(c, q, id)) = self.raw.get(j) {
+                if c != client {
+                    break;
+                }
+                qos = qos.max(q);
+                if let Some(id) = id
+                    && self
+                        .ids
+                        .last()
+                        .is_none_or(|&l| l != id || self.ids.len() == start)
+                {
+                    self.ids.push(id);
+                }
+                j += 1;
+            }
+            self.merged.push((client, qos, start, self.ids.len()));
+            i = j;
+        }
+        let ids = &self.ids;
+        self.merged
+            .iter()
+            .map(move |&(client, qos, s, e)| Delivery {
+                client,
+                qos,
+                subscription_ids: ids.get(s..e).unwrap_or_default(),
+            })
+    }
+
+    /// Empties the collector for another publish, keeping its buffers.
+    #[must_use]
+    pub fn recycle<'b>(mut self) -> Deliveries<'b, C> {
+        self.raw.clear();
+        self.merged.clear();
+        self.ids.clear();
+        Deliveries {
+            // Empty vectors: the in-place collection keeps the allocation.
+            raw: reuse(self.raw),
+            merged: reuse(self.merged),
+            ids: self.ids,
+        }
+    }
+}
+
+/// An empty vector of another element type that keeps `v`'s allocation
+/// (in-place collection applies when the layouts agree, as they do for the
+/// lifetime-only changes made here).
+fn reuse<A, B>(v: Vec<A>) -> Vec<B> {
+    v.into_iter().filter_map(|_| None).collect()
+}

@@ -1,0 +1,116 @@
+use alloc::vec::Vec;
+
+use super::*;
+
+fn f(s: &str) -> TopicFilter {
+    TopicFilter::new(s).unwrap()
+}
+
+fn t(s: &str) -> TopicName {
+    TopicName::new(s).unwrap()
+}
+
+fn plain(index: &SubscriptionIndex<u32>, topic: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    index.for_each_match(&t(topic), |m| {
+        if let Match::Subscriber(v) = m {
+            out.push(*v);
+        }
+    });
+    out.sort_unstable();
+    out
+}
+
+#[test]
+fn insert_match_remove_prunes_everything() {
+    let mut index = SubscriptionIndex::new();
+    let filters = ["a/b", "a/+", "a/#", "#", "+/b", "$SYS/#", "a//b", "/"];
+    for (i, filter) in filters.iter().enumerate() {
+        index.insert(&f(filter), i as u32).unwrap();
+    }
+    assert_eq!(plain(&index, "a/b"), [0, 1, 2, 3, 4]);
+    assert_eq!(plain(&index, "a"), [2, 3]);
+    assert_eq!(plain(&index, "$SYS/x"), [5]);
+    assert_eq!(plain(&index, "a//b"), [2, 3, 6]);
+    assert_eq!(plain(&index, "/"), [3, 7]);
+    // Same answers after the entries are laid out again.
+    index.insert(&f("a/b"), 10).unwrap();
+    index.insert(&f("a/b"), 11).unwrap();
+    index.remove(&f("a/b"), &10).unwrap();
+    index.shrink_to_fit();
+    assert_eq!(plain(&index, "a/b"), [0, 1, 2, 3, 4, 11]);
+    assert_eq!(index.remove(&f("a/b"), &11), Some(11));
+    for (i, filter) in filters.iter().enumerate() {
+        assert_eq!(index.remove(&f(filter), &(i as u32)), Some(i as u32));
+        assert_eq!(index.remove(&f(filter), &(i as u32)), None);
+    }
+    assert!(index.is_empty());
+    // Everything pruned back to the two roots; every level released.
+    assert_eq!(index.exact.edges.len(), 0);
+    assert_eq!(index.wild.edges.len(), 0);
+    assert_eq!(index.levels.get("a"), None);
+    assert_eq!(index.levels.get("b"), None);
+    let root = index.wild.node(ROOT).unwrap();
+    assert!(root.is_unused());
+}
+
+#[test]
+fn mqtt_4_8_2_shared_groups_are_reported_once_per_group_and_filter() {
+    let mut index = SubscriptionIndex::new();
+    let g1 = SharedSubscription::new("$share/g1/a/+").unwrap();
+    let g1b = SharedSubscription::new("$share/g1/a/b").unwrap();
+    let g2 = SharedSubscription::new("$share/g2/a/+").unwrap();
+    index.insert_shared(&g1, 1).unwrap();
+    index.insert_shared(&g1, 2).unwrap();
+    index.insert_shared(&g1b, 3).unwrap();
+    index.insert_shared(&g2, 4).unwrap();
+    index.insert(&f("a/b"), 5).unwrap();
+    let mut groups = Vec::new();
+    let mut subs = Vec::new();
+    index.for_each_match(&t("a/b"), |m| match m {
+        Match::Subscriber(v) => subs.push(*v),
+        Match::Shared(g) => {
+            let mut members: Vec<u32> = g.members().copied().collect();
+            members.sort_unstable();
+            assert_eq!(members.len(), g.len());
+            groups.push((g.name(), members));
+        }
+    });
+    groups.sort();
+    assert_eq!(subs, [5]);
+    assert_eq!(
+        groups,
+        [
+            ("g1", alloc::vec![1, 2]),
+            ("g1", alloc::vec![3]),
+            ("g2", alloc::vec![4])
+        ]
+    );
+    assert_eq!(index.len(), 5);
+    assert_eq!(index.remove_shared(&g1, &1), Some(1));
+    assert_eq!(index.remove_shared(&g1, &2), Some(2));
+    assert_eq!(index.remove_shared(&g1, &2), None);
+    assert_eq!(index.remove_shared(&g1b, &3), Some(3));
+    assert_eq!(index.remove_shared(&g2, &4), Some(4));
+    assert_eq!(index.remove(&f("a/b"), &5), Some(5));
+    assert!(index.is_empty());
+    assert_eq!(index.levels.get("g1"), None, "group names released");
+    assert_eq!(index.count_matches(&t("a/b")), 0);
+}
+
+#[test]
+fn deep_topics_need_no_stack() {
+    let mut index = SubscriptionIndex::new();
+    let deep = "/".repeat(60_000);
+    index.insert(&f(&alloc::format!("{deep}#")), 1).unwrap();
+    index.insert(&f("+/#"), 2).unwrap();
+    index.insert(&f(&deep), 3).unwrap();
+    assert_eq!(plain(&index, &deep), [1, 2, 3]);
+}
+
+#[test]
+fn index_is_send_and_sync() {
+    fn check<S: Send + Sync>() {}
+    check::<SubscriptionIndex<u32>>();
+    check::<crate::RetainedIndex<u32>>();
+}
