@@ -1,0 +1,546 @@
+//! One client connection: CONNECT handshake, then packets in, deliveries out.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use futures_util::{SinkExt as _, StreamExt as _};
+use iot_mqtt_codec::codec::{CodecError, MqttCodec};
+use iot_mqtt_codec::{
+    ConnAck, Connect, Disconnect, ErrorKind, Packet, PacketId, Properties, Property,
+    ProtocolVersion, PubAck, PubComp, PubRec, PubRel, Publish, QoS, ReasonCode, RetainHandling,
+    SubAck, Subscribe, UnsubAck, Unsubscribe, Utf8Str,
+};
+use tokio::io::AsyncWriteExt as _;
+use tokio::net::TcpStream;
+use tokio::sync::{Notify, mpsc};
+use tokio::time::{Instant, sleep_until, timeout};
+use tokio_util::codec::Framed;
+use tracing::{debug, info};
+
+use super::router::Subscription;
+use super::{Message, OUTBOX_CAPACITY, Outbound, Shared};
+
+/// A write that takes longer than this closes the connection (a client that
+/// stops reading must not pin its session forever).
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Properties of a PUBLISH passed on to subscribers (MQTT 5 3.3.2.3): Payload
+/// Format Indicator, Message Expiry, Content Type, Response Topic,
+/// Correlation Data and User Properties. Topic Alias and Subscription
+/// Identifier are per connection; will-only properties are dropped.
+const FORWARDED_PROPERTIES: [u8; 6] = [0x01, 0x02, 0x03, 0x08, 0x09, 0x26];
+
+/// How a connection ended, which decides whether its will is published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// DISCONNECT with reason 0x00: the will is discarded (MQTT-3.1.2-10).
+    Normal,
+    /// Anything else: the will is published (MQTT-3.1.2-8).
+    Abnormal,
+}
+
+/// State of a QoS 1/2 message we sent and the client has not finished acknowledging.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(clippy::enum_variant_names, reason = "named after the packet awaited")]
+enum Awaiting {
+    /// QoS 1, waiting for PUBACK.
+    PubAck,
+    /// QoS 2, waiting for PUBREC.
+    PubRec,
+    /// QoS 2, PUBREL sent, waiting for PUBCOMP.
+    PubComp,
+}
+
+/// Runs one accepted connection to its end.
+pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
+    let conn = shared.next_conn_id();
+    let codec =
+        MqttCodec::new(ProtocolVersion::V311).with_max_packet_size(shared.config.max_packet_size);
+    let mut framed = Framed::new(stream, codec);
+    // The first packet must be CONNECT (MQTT-3.1.0-1), within the connect timeout.
+    let connect = match timeout(shared.config.connect_timeout, framed.next()).await {
+        Err(_) => {
+            debug!(%peer, conn, "no CONNECT before the connect timeout; closing");
+            return;
+        }
+        Ok(None) => return,
+        Ok(Some(Ok(Packet::Connect(c)))) => c,
+        Ok(Some(Ok(other))) => {
+            debug!(%peer, conn, packet = other.name(), "first packet is not CONNECT; closing");
+            return;
+        }
+        Ok(Some(Err(CodecError::Decode(err)))) => {
+            debug!(%peer, conn, %err, "invalid CONNECT; closing");
+            if let ErrorKind::UnsupportedProtocolLevel(level) = err.kind() {
+                refuse_protocol_level(framed.get_mut(), level).await;
+            }
+            return;
+        }
+        Ok(Some(Err(err))) => {
+            debug!(%peer, conn, %err, "connection failed before CONNECT");
+            return;
+        }
+    };
+    let Some(mut session) = Session::accept(shared, conn, framed, connect, peer).await else {
+        return;
+    };
+    let (tx, rx) = mpsc::channel(OUTBOX_CAPACITY);
+    let taken_over = Arc::new(Notify::new());
+    session
+        .shared
+        .register(&session.client_id, conn, tx, Arc::clone(&taken_over));
+    session
+        .shared
+        .stats
+        .connections
+        .fetch_add(1, Ordering::Relaxed);
+    let end = session.serve(rx, &taken_over).await;
+    session
+        .shared
+        .stats
+        .connections
+        .fetch_sub(1, Ordering::Relaxed);
+    session.shared.unregister(&session.client_id, conn);
+    info!(client_id = %session.client_id, conn, ?end, "client disconnected");
+    if let (End::Abnormal, Some(will)) = (end, session.will.take()) {
+        session.shared.publish(&will);
+    }
+}
+
+/// Answers a CONNECT whose protocol level we do not speak and lets the caller
+/// close: 3.1.1 return code 0x01 for levels below 5 (MQTT-3.1.2-2), MQTT 5
+/// reason 0x84 for higher levels (MQTT 5 3.1.2.2).
+async fn refuse_protocol_level(stream: &mut TcpStream, level: u8) {
+    let (version, code) = if level > 5 {
+        (
+            ProtocolVersion::V5,
+            ReasonCode::UNSUPPORTED_PROTOCOL_VERSION,
+        )
+    } else {
+        (ProtocolVersion::V311, ReasonCode(0x01))
+    };
+    let mut buf = BytesMut::new();
+    if Packet::ConnAck(ConnAck::new(code))
+        .encode(version, &mut buf)
+        .is_ok()
+    {
+        let _ = timeout(WRITE_TIMEOUT, stream.write_all(&buf)).await;
+    }
+}
+
+/// A connected client.
+struct Session {
+    shared: Arc<Shared>,
+    conn: u64,
+    client_id: String,
+    version: ProtocolVersion,
+    framed: Framed<TcpStream, MqttCodec>,
+    /// Keep Alive in seconds (0: none).
+    keep_alive: u16,
+    /// Maximum Packet Size the client accepts (MQTT-3.1.2-24 for 5.0).
+    max_outgoing: usize,
+    next_packet_id: u16,
+    inflight: HashMap<u16, Awaiting>,
+    /// QoS 2 packet ids received and not yet released (PUBREL).
+    incoming_qos2: HashSet<u16>,
+    will: Option<Message>,
+}
+
+impl Session {
+    /// Checks CONNECT, answers CONNACK and returns the session, or `None` when
+    /// the connection was refused or failed.
+    async fn accept(
+        shared: Arc<Shared>,
+        conn: u64,
+        mut framed: Framed<TcpStream, MqttCodec>,
+        connect: Connect,
+        peer: SocketAddr,
+    ) -> Option<Self> {
+        let version = connect.protocol_version;
+        let v5 = version == ProtocolVersion::V5;
+        let mut ack_props = Vec::new();
+        let client_id = if connect.client_id.is_empty() {
+            // 3.1.1: an empty id requires Clean Session (MQTT-3.1.3-7, -8).
+            if !v5 && !connect.clean_start {
+                let refuse = Packet::ConnAck(ConnAck::new(ReasonCode(0x02)));
+                let _ = timeout(WRITE_TIMEOUT, framed.send(refuse)).await;
+                return None;
+            }
+            let id = format!("iotkit-{conn}");
+            if v5 {
+                // MQTT-3.2.2-16: tell the client which id it was given.
+                if let Ok(s) = Utf8Str::new(&id) {
+                    ack_props.push(Property::AssignedClientIdentifier(s));
+                }
+            }
+            id
+        } else {
+            connect.client_id.as_str().to_owned()
+        };
+        let mut max_outgoing = usize::MAX;
+        if v5 {
+            for p in &connect.properties {
+                if let Property::MaximumPacketSize(n) = p {
+                    max_outgoing = usize::try_from(n).unwrap_or(usize::MAX);
+                }
+            }
+            ack_props.push(Property::MaximumPacketSize(shared.config.max_packet_size));
+            ack_props.push(Property::TopicAliasMaximum(0));
+            ack_props.push(Property::SharedSubscriptionAvailable(0));
+        }
+        let will = connect.will.map(|w| Message {
+            topic: w.topic,
+            payload: w.payload,
+            qos: w.qos,
+            retain: w.retain,
+            properties: w.properties,
+            from: conn,
+        });
+        let mut ack = ConnAck::new(ReasonCode::SUCCESS);
+        ack.properties = Properties::from_list(ack_props).unwrap_or_default();
+        let mut session = Self {
+            shared,
+            conn,
+            client_id,
+            version,
+            framed,
+            keep_alive: connect.keep_alive,
+            max_outgoing,
+            next_packet_id: 0,
+            inflight: HashMap::new(),
+            incoming_qos2: HashSet::new(),
+            will,
+        };
+        if session.send(Packet::ConnAck(ack)).await.is_err() {
+            return None;
+        }
+        info!(%peer, conn, client_id = %session.client_id, ?version, keep_alive = session.keep_alive, "client connected");
+        Some(session)
+    }
+
+    /// The packet and delivery loop; returns how the connection ended.
+    async fn serve(&mut self, mut rx: mpsc::Receiver<Outbound>, taken_over: &Notify) -> End {
+        // MQTT-3.1.2-24: no packet within 1.5 × Keep Alive closes the connection.
+        let keep_alive =
+            (self.keep_alive > 0).then(|| Duration::from_millis(u64::from(self.keep_alive) * 1500));
+        let far = Duration::from_secs(365 * 24 * 3600);
+        let mut deadline = Instant::now() + keep_alive.unwrap_or(far);
+        loop {
+            tokio::select! {
+                () = taken_over.notified() => {
+                    self.disconnect(ReasonCode::SESSION_TAKEN_OVER).await;
+                    return End::Abnormal;
+                }
+                frame = self.framed.next() => match frame {
+                    None => return End::Abnormal,
+                    Some(Ok(packet)) => {
+                        deadline = Instant::now() + keep_alive.unwrap_or(far);
+                        match self.handle(packet).await {
+                            Ok(()) => {}
+                            Err(end) => return end,
+                        }
+                    }
+                    Some(Err(CodecError::Decode(err))) => {
+                        debug!(conn = self.conn, %err, "invalid packet; closing");
+                        self.disconnect(err.reason_code()).await;
+                        return End::Abnormal;
+                    }
+                    Some(Err(err)) => {
+                        debug!(conn = self.conn, %err, "connection failed");
+                        return End::Abnormal;
+                    }
+                },
+                out = rx.recv() => match out {
+                    Some(Outbound::Deliver { msg, qos, retain, subscription_ids }) => {
+                        if self.deliver(&msg, qos, retain, &subscription_ids).await.is_err() {
+                            return End::Abnormal;
+                        }
+                    }
+                    None => return End::Abnormal,
+                },
+                () = sleep_until(deadline) => {
+                    debug!(conn = self.conn, "keep-alive timeout");
+                    self.disconnect(ReasonCode::KEEP_ALIVE_TIMEOUT).await;
+                    return End::Abnormal;
+                }
+            }
+        }
+    }
+
+    /// Handles one packet from the client; `Err` ends the connection.
+    async fn handle(&mut self, packet: Packet) -> Result<(), End> {
+        match packet {
+            Packet::PingReq => self.send(Packet::PingResp).await,
+            Packet::Publish(p) => self.on_publish(p).await,
+            Packet::PubAck(a) => {
+                if self.inflight.get(&a.packet_id.get()) == Some(&Awaiting::PubAck) {
+                    self.inflight.remove(&a.packet_id.get());
+                }
+                Ok(())
+            }
+            Packet::PubRec(r) => {
+                let id = r.packet_id.get();
+                let known = self.inflight.get(&id) == Some(&Awaiting::PubRec);
+                if r.reason_code.is_error() {
+                    // MQTT 5 4.3.3: a failed PUBREC ends the exchange.
+                    self.inflight.remove(&id);
+                    return Ok(());
+                }
+                let mut rel = PubRel::new(r.packet_id);
+                if known {
+                    self.inflight.insert(id, Awaiting::PubComp);
+                } else if self.version == ProtocolVersion::V5 {
+                    rel.reason_code = ReasonCode::PACKET_IDENTIFIER_NOT_FOUND;
+                }
+                self.send(Packet::PubRel(rel)).await
+            }
+            Packet::PubComp(c) => {
+                self.inflight.remove(&c.packet_id.get());
+                Ok(())
+            }
+            Packet::PubRel(r) => {
+                let mut comp = PubComp::new(r.packet_id);
+                if !self.incoming_qos2.remove(&r.packet_id.get())
+                    && self.version == ProtocolVersion::V5
+                {
+                    comp.reason_code = ReasonCode::PACKET_IDENTIFIER_NOT_FOUND;
+                }
+                self.send(Packet::PubComp(comp)).await
+            }
+            Packet::Subscribe(s) => self.on_subscribe(s).await,
+            Packet::Unsubscribe(u) => self.on_unsubscribe(u).await,
+            Packet::Disconnect(d) => {
+                // 5.0: reason 0x04 asks for the will to be published (3.14.2.1).
+                if d.reason_code == ReasonCode::DISCONNECT_WITH_WILL_MESSAGE {
+                    Err(End::Abnormal)
+                } else {
+                    Err(End::Normal)
+                }
+            }
+            other => {
+                // A second CONNECT (MQTT-3.1.0-2), AUTH (no enhanced
+                // authentication here) or a server-to-client packet.
+                debug!(
+                    conn = self.conn,
+                    packet = other.name(),
+                    "unexpected packet; closing"
+                );
+                self.disconnect(ReasonCode::PROTOCOL_ERROR).await;
+                Err(End::Abnormal)
+            }
+        }
+    }
+
+    async fn on_publish(&mut self, p: Publish) -> Result<(), End> {
+        self.shared.stats.msgs_in.fetch_add(1, Ordering::Relaxed);
+        if self.version == ProtocolVersion::V5 && p.properties.topic_alias().is_some() {
+            // We announce Topic Alias Maximum 0 (MQTT-3.3.2-9).
+            self.disconnect(ReasonCode::TOPIC_ALIAS_INVALID).await;
+            return Err(End::Abnormal);
+        }
+        let msg = Message {
+            topic: p.topic,
+            payload: p.payload,
+            qos: p.qos,
+            retain: p.retain,
+            properties: p.properties,
+            from: self.conn,
+        };
+        match (p.qos, p.packet_id) {
+            (QoS::AtLeastOnce, Some(id)) => {
+                self.shared.publish(&msg);
+                self.send(Packet::PubAck(PubAck::new(id))).await
+            }
+            (QoS::ExactlyOnce, Some(id)) => {
+                // Deliver on the first PUBLISH of an id, not on a DUP resend
+                // before PUBREL (4.3.3, method A).
+                if self.incoming_qos2.insert(id.get()) {
+                    self.shared.publish(&msg);
+                }
+                self.send(Packet::PubRec(PubRec::new(id))).await
+            }
+            _ => {
+                self.shared.publish(&msg);
+                Ok(())
+            }
+        }
+    }
+
+    async fn on_subscribe(&mut self, s: Subscribe) -> Result<(), End> {
+        let v5 = self.version == ProtocolVersion::V5;
+        let id = s.properties.subscription_identifiers().next();
+        let mut codes = Vec::with_capacity(s.filters.len());
+        let mut retained = Vec::new();
+        {
+            let mut state = self.shared.lock();
+            for (filter, options) in &s.filters {
+                let f = filter.as_str();
+                if f.starts_with("$share/") {
+                    codes.push(if v5 {
+                        ReasonCode::SHARED_SUBSCRIPTIONS_NOT_SUPPORTED
+                    } else {
+                        ReasonCode::UNSPECIFIED_ERROR
+                    });
+                    continue;
+                }
+                if topic_match::TopicFilter::new(f).is_err() {
+                    codes.push(if v5 {
+                        ReasonCode::TOPIC_FILTER_INVALID
+                    } else {
+                        ReasonCode::UNSPECIFIED_ERROR
+                    });
+                    continue;
+                }
+                let sub = Subscription {
+                    options: *options,
+                    id,
+                };
+                let existed = state.router.subscribe(self.conn, f, sub);
+                codes.push(ReasonCode(u8::from(options.qos)));
+                let send_retained = match options.retain_handling {
+                    RetainHandling::SendAtSubscribe => true,
+                    RetainHandling::SendIfNew => !existed,
+                    RetainHandling::DoNotSend => false,
+                };
+                if send_retained {
+                    for m in state.retained.matching(f) {
+                        retained.push((m, options.qos));
+                    }
+                }
+            }
+        }
+        self.send(Packet::SubAck(SubAck::new(s.packet_id, codes)))
+            .await?;
+        // Retained messages are sent with RETAIN set (MQTT-3.3.1-8).
+        let ids: Vec<u32> = id.into_iter().collect();
+        for (m, qos) in retained {
+            self.deliver(&m, qos, true, &ids).await?;
+        }
+        Ok(())
+    }
+
+    async fn on_unsubscribe(&mut self, u: Unsubscribe) -> Result<(), End> {
+        let mut codes = Vec::with_capacity(u.filters.len());
+        {
+            let mut state = self.shared.lock();
+            for filter in &u.filters {
+                codes.push(if state.router.unsubscribe(self.conn, filter.as_str()) {
+                    ReasonCode::SUCCESS
+                } else {
+                    ReasonCode::NO_SUBSCRIPTION_EXISTED
+                });
+            }
+        }
+        if self.version != ProtocolVersion::V5 {
+            codes.clear();
+        }
+        self.send(Packet::UnsubAck(UnsubAck::new(u.packet_id, codes)))
+            .await
+    }
+
+    /// Sends `msg` at min(`qos`, its own QoS); drops it (with a debug log)
+    /// when it is larger than the client accepts or cannot be encoded.
+    async fn deliver(
+        &mut self,
+        msg: &Message,
+        qos: QoS,
+        retain: bool,
+        subscription_ids: &[u32],
+    ) -> Result<(), End> {
+        let qos = qos.min(msg.qos);
+        let mut p = Publish::new(msg.topic.clone(), msg.payload.clone());
+        p.qos = qos;
+        p.retain = retain;
+        if self.version == ProtocolVersion::V5 {
+            p.properties = forward_properties(&msg.properties, subscription_ids);
+        }
+        let state = match qos {
+            QoS::AtMostOnce => None,
+            QoS::AtLeastOnce => Some(Awaiting::PubAck),
+            QoS::ExactlyOnce => Some(Awaiting::PubRec),
+        };
+        if let Some(state) = state {
+            let Some(id) = self.allocate_packet_id() else {
+                debug!(
+                    conn = self.conn,
+                    "no free packet identifier; message dropped"
+                );
+                return Ok(());
+            };
+            p.packet_id = Some(id);
+            self.inflight.insert(id.get(), state);
+        }
+        let packet = Packet::Publish(p);
+        let size = packet.encoded_len(self.version);
+        if size > self.max_outgoing || packet.validate(self.version).is_err() {
+            // MQTT-3.1.2-25: never send a packet above the client's maximum.
+            debug!(
+                conn = self.conn,
+                size, "message not deliverable to this client; dropped"
+            );
+            if let Packet::Publish(Publish {
+                packet_id: Some(id),
+                ..
+            }) = &packet
+            {
+                self.inflight.remove(&id.get());
+            }
+            return Ok(());
+        }
+        self.send(packet).await?;
+        self.shared.stats.msgs_out.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The next packet identifier not in flight, if any.
+    fn allocate_packet_id(&mut self) -> Option<PacketId> {
+        for _ in 0..u16::MAX {
+            self.next_packet_id = self.next_packet_id.checked_add(1).unwrap_or(1);
+            if !self.inflight.contains_key(&self.next_packet_id) {
+                return PacketId::new(self.next_packet_id);
+            }
+        }
+        None
+    }
+
+    async fn send(&mut self, packet: Packet) -> Result<(), End> {
+        match timeout(WRITE_TIMEOUT, self.framed.send(packet)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(err)) => {
+                debug!(conn = self.conn, %err, "write failed");
+                Err(End::Abnormal)
+            }
+            Err(_) => {
+                debug!(conn = self.conn, "write timed out");
+                Err(End::Abnormal)
+            }
+        }
+    }
+
+    /// Sends an MQTT 5 DISCONNECT with `reason` before the connection is
+    /// closed (3.1.1 has no server DISCONNECT: the connection is just closed).
+    async fn disconnect(&mut self, reason: ReasonCode) {
+        if self.version == ProtocolVersion::V5 {
+            let d = Disconnect {
+                reason_code: reason,
+                properties: Properties::new(),
+            };
+            let _ = self.send(Packet::Disconnect(d)).await;
+        }
+    }
+}
+
+/// The properties to send with a forwarded PUBLISH to an MQTT 5 client.
+fn forward_properties(published: &Properties, subscription_ids: &[u32]) -> Properties {
+    let kept = published
+        .iter()
+        .filter(|p| FORWARDED_PROPERTIES.contains(&p.id()));
+    let ids = subscription_ids
+        .iter()
+        .map(|&id| Property::SubscriptionIdentifier(id));
+    Properties::from_list(kept.chain(ids)).unwrap_or_default()
+}
