@@ -75,9 +75,7 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
         }
         Ok(Some(Err(CodecError::Decode(err)))) => {
             debug!(%peer, conn, %err, "invalid CONNECT; closing");
-            if let ErrorKind::UnsupportedProtocolLevel(level) = err.kind() {
-                refuse_protocol_level(framed.get_mut(), level).await;
-            }
+            refuse_connect(framed.get_mut(), err.kind()).await;
             return;
         }
         Ok(Some(Err(err))) => {
@@ -111,17 +109,23 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
     }
 }
 
-/// Answers a CONNECT whose protocol level we do not speak and lets the caller
-/// close: 3.1.1 return code 0x01 for levels below 5 (MQTT-3.1.2-2), MQTT 5
-/// reason 0x84 for higher levels (MQTT 5 3.1.2.2).
-async fn refuse_protocol_level(stream: &mut TcpStream, level: u8) {
-    let (version, code) = if level > 5 {
-        (
+/// Answers a CONNECT the codec refused with the CONNACK the spec asks for,
+/// where there is one, and lets the caller close:
+/// - unsupported protocol level: 3.1.1 return code 0x01 for levels below 5
+///   (MQTT-3.1.2-2), MQTT 5 reason 0x84 for higher levels (MQTT 5 3.1.2.2);
+/// - 3.1.1 empty client id without Clean Session: return code 0x02 (MQTT-3.1.3-9).
+///
+/// Other malformed CONNECTs are closed without a CONNACK: their protocol
+/// version is not known for sure.
+async fn refuse_connect(stream: &mut TcpStream, kind: ErrorKind) {
+    let (version, code) = match kind {
+        ErrorKind::UnsupportedProtocolLevel(level) if level > 5 => (
             ProtocolVersion::V5,
             ReasonCode::UNSUPPORTED_PROTOCOL_VERSION,
-        )
-    } else {
-        (ProtocolVersion::V311, ReasonCode(0x01))
+        ),
+        ErrorKind::UnsupportedProtocolLevel(_) => (ProtocolVersion::V311, ReasonCode(0x01)),
+        ErrorKind::ClientIdRejected => (ProtocolVersion::V311, ReasonCode(0x02)),
+        _ => return,
     };
     let mut buf = BytesMut::new();
     if Packet::ConnAck(ConnAck::new(code))
@@ -156,7 +160,7 @@ impl Session {
     async fn accept(
         shared: Arc<Shared>,
         conn: u64,
-        mut framed: Framed<TcpStream, MqttCodec>,
+        framed: Framed<TcpStream, MqttCodec>,
         connect: Connect,
         peer: SocketAddr,
     ) -> Option<Self> {
@@ -164,12 +168,7 @@ impl Session {
         let v5 = version == ProtocolVersion::V5;
         let mut ack_props = Vec::new();
         let client_id = if connect.client_id.is_empty() {
-            // 3.1.1: an empty id requires Clean Session (MQTT-3.1.3-7, -8).
-            if !v5 && !connect.clean_start {
-                let refuse = Packet::ConnAck(ConnAck::new(ReasonCode(0x02)));
-                let _ = timeout(WRITE_TIMEOUT, framed.send(refuse)).await;
-                return None;
-            }
+            // (3.1.1 without Clean Session was refused by the codec, MQTT-3.1.3-7.)
             let id = format!("iotkit-{conn}");
             if v5 {
                 // MQTT-3.2.2-16: tell the client which id it was given.
