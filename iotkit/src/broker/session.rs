@@ -1,6 +1,6 @@
 //! One client connection: CONNECT handshake, then packets in, deliveries out.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -136,6 +136,15 @@ async fn refuse_connect(stream: &mut TcpStream, kind: ErrorKind) {
     }
 }
 
+/// A delivery held back by the client's Receive Maximum.
+#[derive(Debug)]
+struct Pending {
+    msg: Message,
+    qos: QoS,
+    retain: bool,
+    subscription_ids: Vec<u32>,
+}
+
 /// A connected client.
 struct Session {
     shared: Arc<Shared>,
@@ -147,8 +156,13 @@ struct Session {
     keep_alive: u16,
     /// Maximum Packet Size the client accepts (MQTT-3.1.2-24 for 5.0).
     max_outgoing: usize,
+    /// Receive Maximum of the client: QoS 1/2 messages we may have in flight
+    /// (MQTT-3.3.4-9); 3.1.1 has no such limit.
+    receive_maximum: usize,
     next_packet_id: u16,
     inflight: HashMap<u16, Awaiting>,
+    /// QoS 1/2 deliveries waiting for room under the Receive Maximum.
+    pending: VecDeque<Pending>,
     /// QoS 2 packet ids received and not yet released (PUBREL).
     incoming_qos2: HashSet<u16>,
     will: Option<Message>,
@@ -181,10 +195,17 @@ impl Session {
             connect.client_id.as_str().to_owned()
         };
         let mut max_outgoing = usize::MAX;
+        let mut receive_maximum = usize::MAX;
         if v5 {
+            // Receive Maximum defaults to 65,535 (3.1.2.11.3).
+            receive_maximum = usize::from(u16::MAX);
             for p in &connect.properties {
-                if let Property::MaximumPacketSize(n) = p {
-                    max_outgoing = usize::try_from(n).unwrap_or(usize::MAX);
+                match p {
+                    Property::MaximumPacketSize(n) => {
+                        max_outgoing = usize::try_from(n).unwrap_or(usize::MAX);
+                    }
+                    Property::ReceiveMaximum(n) => receive_maximum = usize::from(n),
+                    _ => {}
                 }
             }
             ack_props.push(Property::MaximumPacketSize(shared.config.max_packet_size));
@@ -209,8 +230,10 @@ impl Session {
             framed,
             keep_alive: connect.keep_alive,
             max_outgoing,
+            receive_maximum,
             next_packet_id: 0,
             inflight: HashMap::new(),
+            pending: VecDeque::new(),
             incoming_qos2: HashSet::new(),
             will,
         };
@@ -279,7 +302,7 @@ impl Session {
                 if self.inflight.get(&a.packet_id.get()) == Some(&Awaiting::PubAck) {
                     self.inflight.remove(&a.packet_id.get());
                 }
-                Ok(())
+                self.send_pending().await
             }
             Packet::PubRec(r) => {
                 let id = r.packet_id.get();
@@ -287,7 +310,7 @@ impl Session {
                 if r.reason_code.is_error() {
                     // MQTT 5 4.3.3: a failed PUBREC ends the exchange.
                     self.inflight.remove(&id);
-                    return Ok(());
+                    return self.send_pending().await;
                 }
                 let mut rel = PubRel::new(r.packet_id);
                 if known {
@@ -299,7 +322,7 @@ impl Session {
             }
             Packet::PubComp(c) => {
                 self.inflight.remove(&c.packet_id.get());
-                Ok(())
+                self.send_pending().await
             }
             Packet::PubRel(r) => {
                 let mut comp = PubComp::new(r.packet_id);
@@ -451,6 +474,22 @@ impl Session {
         subscription_ids: &[u32],
     ) -> Result<(), End> {
         let qos = qos.min(msg.qos);
+        if qos != QoS::AtMostOnce && self.inflight.len() >= self.receive_maximum {
+            if self.pending.len() < OUTBOX_CAPACITY {
+                self.pending.push_back(Pending {
+                    msg: msg.clone(),
+                    qos,
+                    retain,
+                    subscription_ids: subscription_ids.to_vec(),
+                });
+            } else {
+                debug!(
+                    conn = self.conn,
+                    "receive maximum reached and queue full; message dropped"
+                );
+            }
+            return Ok(());
+        }
         let mut p = Publish::new(msg.topic.clone(), msg.payload.clone());
         p.qos = qos;
         p.retain = retain;
@@ -492,6 +531,18 @@ impl Session {
         }
         self.send(packet).await?;
         self.shared.stats.msgs_out.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Sends held-back deliveries while the Receive Maximum allows.
+    async fn send_pending(&mut self) -> Result<(), End> {
+        while self.inflight.len() < self.receive_maximum {
+            let Some(d) = self.pending.pop_front() else {
+                break;
+            };
+            self.deliver(&d.msg, d.qos, d.retain, &d.subscription_ids)
+                .await?;
+        }
         Ok(())
     }
 
