@@ -365,3 +365,44 @@ fn raw_v311_qos_2_outbound_flow_completes() {
     c.send(&Packet::PubComp(iot_mqtt_codec::PubComp::new(id)));
     c.ping();
 }
+
+#[test]
+fn raw_slow_loris_connect_is_cut_by_the_connect_timeout() {
+    let b = Broker::start_with(&["--connect-timeout", "1"]);
+    let mut c = Raw::open(&b, ProtocolVersion::V311);
+    let started = Instant::now();
+    // A CONNECT trickled one byte every 300 ms never completes in time.
+    for byte in [0x10u8, 0x0d, 0x00, 0x04, b'M', b'Q', b'T', b'T'] {
+        if c.stream.write_all(&[byte]).is_err() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    c.expect_closed();
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn stats_line_printed_every_interval() {
+    let b = Broker::start_with(&["--stats", "1"]);
+    let _c = Raw::connect(&b, V5, "counted", |_| {});
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let line = b
+            .stdout
+            .recv_timeout(Duration::from_secs(3))
+            .expect("a stats line");
+        assert!(line.starts_with("stats: connections="), "{line}");
+        if line.starts_with("stats: connections=1 ") {
+            assert!(
+                line.contains(" msgs_in/s=") && line.contains(" msgs_out/s="),
+                "{line}"
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never saw the connection counted"
+        );
+    }
+}

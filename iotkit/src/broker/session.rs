@@ -83,14 +83,19 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
             return;
         }
     };
-    let Some(mut session) = Session::accept(shared, conn, framed, connect, peer).await else {
-        return;
-    };
+    let (mut session, connack) = Session::accept(shared, conn, framed, connect);
     let (tx, rx) = mpsc::channel(OUTBOX_CAPACITY);
     let taken_over = Arc::new(Notify::new());
+    // Register before CONNACK: once a client holds its CONNACK, a later
+    // CONNECT with the same id must find it and take over (MQTT-3.1.4-3).
     session
         .shared
         .register(&session.client_id, conn, tx, Arc::clone(&taken_over));
+    if session.send(Packet::ConnAck(connack)).await.is_err() {
+        session.shared.unregister(&session.client_id, conn);
+        return;
+    }
+    info!(%peer, conn, client_id = %session.client_id, version = ?session.version, keep_alive = session.keep_alive, "client connected");
     session
         .shared
         .stats
@@ -169,15 +174,13 @@ struct Session {
 }
 
 impl Session {
-    /// Checks CONNECT, answers CONNACK and returns the session, or `None` when
-    /// the connection was refused or failed.
-    async fn accept(
+    /// Builds the session for an accepted CONNECT and the CONNACK to answer.
+    fn accept(
         shared: Arc<Shared>,
         conn: u64,
         framed: Framed<TcpStream, MqttCodec>,
         connect: Connect,
-        peer: SocketAddr,
-    ) -> Option<Self> {
+    ) -> (Self, ConnAck) {
         let version = connect.protocol_version;
         let v5 = version == ProtocolVersion::V5;
         let mut ack_props = Vec::new();
@@ -222,7 +225,7 @@ impl Session {
         });
         let mut ack = ConnAck::new(ReasonCode::SUCCESS);
         ack.properties = Properties::from_list(ack_props).unwrap_or_default();
-        let mut session = Self {
+        let session = Self {
             shared,
             conn,
             client_id,
@@ -237,11 +240,7 @@ impl Session {
             incoming_qos2: HashSet::new(),
             will,
         };
-        if session.send(Packet::ConnAck(ack)).await.is_err() {
-            return None;
-        }
-        info!(%peer, conn, client_id = %session.client_id, ?version, keep_alive = session.keep_alive, "client connected");
-        Some(session)
+        (session, ack)
     }
 
     /// The packet and delivery loop; returns how the connection ended.

@@ -20,6 +20,8 @@ pub const WAIT: Duration = Duration::from_secs(10);
 pub struct Broker {
     pub child: Child,
     pub port: u16,
+    /// Lines the broker prints on stdout after the address line.
+    pub stdout: mpsc::Receiver<String>,
 }
 
 impl Broker {
@@ -40,12 +42,11 @@ impl Broker {
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::channel();
         thread::spawn(move || {
-            let mut lines = BufReader::new(stdout).lines();
-            if let Some(Ok(first)) = lines.next() {
-                let _ = tx.send(first);
-            }
             // Keep draining so the broker never blocks on a full pipe.
-            for _ in lines {}
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let _ = tx.send(line);
+            }
         });
         let line = match rx.recv_timeout(WAIT) {
             Ok(line) => line,
@@ -58,7 +59,11 @@ impl Broker {
             .strip_prefix("iotkit broker listening on ")
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
         let port = addr.rsplit(':').next().unwrap().parse().unwrap();
-        Self { child, port }
+        Self {
+            child,
+            port,
+            stdout: rx,
+        }
     }
 
     pub fn port(&self) -> String {
