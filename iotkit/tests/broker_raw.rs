@@ -209,6 +209,18 @@ fn raw_will_published_on_abnormal_disconnect_only() {
         }
         other => panic!("expected the will, got {other:?}"),
     }
+    // MQTT 5 DISCONNECT 0x04 asks for it (3.14.2.1).
+    let mut asker = Raw::connect(&b, V5, "asker", will("wills/asked"));
+    let d = iot_mqtt_codec::Disconnect {
+        reason_code: ReasonCode::DISCONNECT_WITH_WILL_MESSAGE,
+        ..Default::default()
+    };
+    asker.send(&Packet::Disconnect(d));
+    asker.expect_closed();
+    match watcher.recv() {
+        Some(Packet::Publish(p)) => assert_eq!(p.topic.as_str(), "wills/asked"),
+        other => panic!("expected the will, got {other:?}"),
+    }
 }
 
 #[test]

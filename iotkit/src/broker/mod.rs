@@ -46,17 +46,26 @@ pub(crate) const OUTBOX_CAPACITY: usize = 1024;
 
 /// Run a local MQTT 3.1.1 / 5.0 broker (plain TCP; no config file needed).
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Logs go to stderr; set RUST_LOG to filter them (default: info).
+Not yet supported: TLS, WebSocket, HTTP publish, policies, rules, shadows, persistence,
+topic aliases, shared subscriptions.
+
+Examples:
+  iotkit broker
+  iotkit broker --listen 0.0.0.0:1883 --stats 10"
+)]
 pub(crate) struct BrokerArgs {
     /// Address to listen on (port 0 picks a free port; the bound address is
     /// printed as `iotkit broker listening on ADDR`).
-    #[arg(long, default_value = "127.0.0.1:1883")]
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:1883")]
     listen: SocketAddr,
     /// Largest packet accepted from a client in bytes, fixed header included
     /// (announced to MQTT 5 clients as Maximum Packet Size).
-    #[arg(long, default_value_t = DEFAULT_MAX_PACKET_SIZE, value_parser = clap::value_parser!(u32).range(16..))]
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_PACKET_SIZE, value_parser = clap::value_parser!(u32).range(16..))]
     max_packet_size: u32,
     /// Seconds a new connection has to send its CONNECT.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     connect_timeout: u64,
     /// Print a statistics line (connections, messages/s in and out) every SECS seconds.
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
@@ -272,7 +281,6 @@ async fn serve(args: BrokerArgs) -> anyhow::Result<()> {
     }
 }
 
-#[allow(clippy::cast_precision_loss, reason = "rates are approximate")]
 async fn print_stats(shared: Arc<Shared>, secs: u64) {
     let mut ticker = tokio::time::interval(Duration::from_secs(secs));
     ticker.tick().await;

@@ -45,7 +45,7 @@ enum End {
 
 /// State of a QoS 1/2 message we sent and the client has not finished acknowledging.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(clippy::enum_variant_names, reason = "named after the packet awaited")]
+#[expect(clippy::enum_variant_names, reason = "named after the packet awaited")]
 enum Awaiting {
     /// QoS 1, waiting for PUBACK.
     PubAck,
@@ -335,11 +335,12 @@ impl Session {
             Packet::Subscribe(s) => self.on_subscribe(s).await,
             Packet::Unsubscribe(u) => self.on_unsubscribe(u).await,
             Packet::Disconnect(d) => {
-                // 5.0: reason 0x04 asks for the will to be published (3.14.2.1).
-                if d.reason_code == ReasonCode::DISCONNECT_WITH_WILL_MESSAGE {
-                    Err(End::Abnormal)
-                } else {
+                // Only reason 0x00 discards the will (MQTT-3.14.4-3); 0x04
+                // and the error codes have it published (3.14.2.1).
+                if d.reason_code == ReasonCode::NORMAL_DISCONNECTION {
                     Err(End::Normal)
+                } else {
+                    Err(End::Abnormal)
                 }
             }
             other => {
