@@ -139,6 +139,9 @@ pub(crate) struct Stats {
     pub(crate) msgs_in: AtomicU64,
     /// PUBLISH packets sent.
     pub(crate) msgs_out: AtomicU64,
+    /// Messages not delivered to a subscriber (queue full, larger than the
+    /// client's Maximum Packet Size, no free packet identifier).
+    pub(crate) dropped: AtomicU64,
 }
 
 /// Everything the connections share.
@@ -224,6 +227,7 @@ impl Shared {
             if outbox.try_send(out).is_ok() {
                 queued += 1;
             } else {
+                self.stats.dropped.fetch_add(1, Ordering::Relaxed);
                 warn!(conn = route.conn, topic = %msg.topic, "outbound queue full, message dropped");
             }
         }
@@ -294,11 +298,12 @@ async fn print_stats(shared: Arc<Shared>, secs: u64) {
         );
         let retained = shared.lock().retained.len();
         println!(
-            "stats: connections={} msgs_in/s={:.1} msgs_out/s={:.1} retained={}",
+            "stats: connections={} msgs_in/s={:.1} msgs_out/s={:.1} retained={} dropped={}",
             s.connections.load(Ordering::Relaxed),
             now_in.saturating_sub(last_in) as f64 / secs as f64,
             now_out.saturating_sub(last_out) as f64 / secs as f64,
             retained,
+            s.dropped.load(Ordering::Relaxed),
         );
         (last_in, last_out) = (now_in, now_out);
     }

@@ -214,6 +214,14 @@ impl Session {
             ack_props.push(Property::MaximumPacketSize(shared.config.max_packet_size));
             ack_props.push(Property::TopicAliasMaximum(0));
             ack_props.push(Property::SharedSubscriptionAvailable(0));
+            // Sessions end with the connection here: say so (3.2.2.3.2).
+            if connect
+                .properties
+                .session_expiry_interval()
+                .is_some_and(|n| n > 0)
+            {
+                ack_props.push(Property::SessionExpiryInterval(0));
+            }
         }
         let will = connect.will.map(|w| Message {
             topic: w.topic,
@@ -483,6 +491,7 @@ impl Session {
                     subscription_ids: subscription_ids.to_vec(),
                 });
             } else {
+                self.shared.stats.dropped.fetch_add(1, Ordering::Relaxed);
                 debug!(
                     conn = self.conn,
                     "receive maximum reached and queue full; message dropped"
@@ -503,6 +512,7 @@ impl Session {
         };
         if let Some(state) = state {
             let Some(id) = self.allocate_packet_id() else {
+                self.shared.stats.dropped.fetch_add(1, Ordering::Relaxed);
                 debug!(
                     conn = self.conn,
                     "no free packet identifier; message dropped"
@@ -516,6 +526,7 @@ impl Session {
         let size = packet.encoded_len(self.version);
         if size > self.max_outgoing || packet.validate(self.version).is_err() {
             // MQTT-3.1.2-25: never send a packet above the client's maximum.
+            self.shared.stats.dropped.fetch_add(1, Ordering::Relaxed);
             debug!(
                 conn = self.conn,
                 size, "message not deliverable to this client; dropped"
