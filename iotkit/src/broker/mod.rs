@@ -33,7 +33,7 @@ use clap::Args;
 use iot_mqtt_codec::{Properties, QoS, Utf8Str};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, mpsc};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use retained::Retained;
 use router::Router;
@@ -228,7 +228,8 @@ impl Shared {
                 queued += 1;
             } else {
                 self.stats.dropped.fetch_add(1, Ordering::Relaxed);
-                warn!(conn = route.conn, topic = %msg.topic, "outbound queue full, message dropped");
+                // Counted on the --stats line; one log line per drop would flood.
+                debug!(conn = route.conn, topic = %msg.topic, "outbound queue full, message dropped");
             }
         }
         queued

@@ -283,7 +283,9 @@ impl Session {
                         return End::Abnormal;
                     }
                 },
-                out = rx.recv() => match out {
+                // While deliveries wait for the Receive Maximum, leave the
+                // rest in the outbox: a full outbox drops (and counts) at the publisher.
+                out = rx.recv(), if self.pending.len() < OUTBOX_CAPACITY => match out {
                     Some(Outbound::Deliver { msg, qos, retain, subscription_ids }) => {
                         if self.deliver(&msg, qos, retain, &subscription_ids).await.is_err() {
                             return End::Abnormal;
