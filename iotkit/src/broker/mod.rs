@@ -16,6 +16,7 @@
 //!   messages); a subscriber that falls further behind loses messages;
 //! - no topic aliases (Topic Alias Maximum 0) and no shared subscriptions.
 
+mod connect;
 mod retained;
 mod router;
 mod session;

@@ -6,27 +6,25 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use bytes::BytesMut;
 use futures_util::{SinkExt as _, StreamExt as _};
 use iot_mqtt_codec::codec::{CodecError, MqttCodec};
 use iot_mqtt_codec::{
-    ConnAck, Connect, Disconnect, ErrorKind, Packet, PacketId, Properties, Property,
-    ProtocolVersion, PubAck, PubComp, PubRec, PubRel, Publish, QoS, ReasonCode, RetainHandling,
-    SubAck, Subscribe, UnsubAck, Unsubscribe, Utf8Str,
+    Disconnect, Packet, PacketId, Properties, Property, ProtocolVersion, PubAck, PubComp, PubRec,
+    PubRel, Publish, QoS, ReasonCode, RetainHandling, SubAck, Subscribe, UnsubAck, Unsubscribe,
 };
-use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpStream;
 use tokio::sync::{Notify, mpsc};
 use tokio::time::{Instant, sleep_until, timeout};
 use tokio_util::codec::Framed;
 use tracing::{debug, info};
 
+use super::connect::{self, Accepted};
 use super::router::Subscription;
 use super::{Message, OUTBOX_CAPACITY, Outbound, Shared};
 
 /// A write that takes longer than this closes the connection (a client that
 /// stops reading must not pin its session forever).
-const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+pub(super) const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Properties of a PUBLISH passed on to subscribers (MQTT 5 3.3.2.3): Payload
 /// Format Indicator, Message Expiry, Content Type, Response Topic,
@@ -75,7 +73,7 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
         }
         Ok(Some(Err(CodecError::Decode(err)))) => {
             debug!(%peer, conn, %err, "invalid CONNECT; closing");
-            refuse_connect(framed.get_mut(), err.kind()).await;
+            connect::refuse(framed.get_mut(), err.kind()).await;
             return;
         }
         Ok(Some(Err(err))) => {
@@ -83,7 +81,9 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
             return;
         }
     };
-    let (mut session, connack) = Session::accept(shared, conn, framed, connect);
+    let accepted = connect::accept(connect, conn, shared.config.max_packet_size);
+    let connack = accepted.ack.clone();
+    let mut session = Session::new(shared, conn, framed, accepted);
     let (tx, rx) = mpsc::channel(OUTBOX_CAPACITY);
     let taken_over = Arc::new(Notify::new());
     // Register before CONNACK: once a client holds its CONNACK, a later
@@ -111,33 +111,6 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
     info!(client_id = %session.client_id, conn, ?end, "client disconnected");
     if let (End::Abnormal, Some(will)) = (end, session.will.take()) {
         session.shared.publish(&will);
-    }
-}
-
-/// Answers a CONNECT the codec refused with the CONNACK the spec asks for,
-/// where there is one, and lets the caller close:
-/// - unsupported protocol level: 3.1.1 return code 0x01 for levels below 5
-///   (MQTT-3.1.2-2), MQTT 5 reason 0x84 for higher levels (MQTT 5 3.1.2.2);
-/// - 3.1.1 empty client id without Clean Session: return code 0x02 (MQTT-3.1.3-9).
-///
-/// Other malformed CONNECTs are closed without a CONNACK: their protocol
-/// version is not known for sure.
-async fn refuse_connect(stream: &mut TcpStream, kind: ErrorKind) {
-    let (version, code) = match kind {
-        ErrorKind::UnsupportedProtocolLevel(level) if level > 5 => (
-            ProtocolVersion::V5,
-            ReasonCode::UNSUPPORTED_PROTOCOL_VERSION,
-        ),
-        ErrorKind::UnsupportedProtocolLevel(_) => (ProtocolVersion::V311, ReasonCode(0x01)),
-        ErrorKind::ClientIdRejected => (ProtocolVersion::V311, ReasonCode(0x02)),
-        _ => return,
-    };
-    let mut buf = BytesMut::new();
-    if Packet::ConnAck(ConnAck::new(code))
-        .encode(version, &mut buf)
-        .is_ok()
-    {
-        let _ = timeout(WRITE_TIMEOUT, stream.write_all(&buf)).await;
     }
 }
 
@@ -174,81 +147,28 @@ struct Session {
 }
 
 impl Session {
-    /// Builds the session for an accepted CONNECT and the CONNACK to answer.
-    fn accept(
+    /// Builds the session for an accepted CONNECT.
+    fn new(
         shared: Arc<Shared>,
         conn: u64,
         framed: Framed<TcpStream, MqttCodec>,
-        connect: Connect,
-    ) -> (Self, ConnAck) {
-        let version = connect.protocol_version;
-        let v5 = version == ProtocolVersion::V5;
-        let mut ack_props = Vec::new();
-        let client_id = if connect.client_id.is_empty() {
-            // (3.1.1 without Clean Session was refused by the codec, MQTT-3.1.3-7.)
-            let id = format!("iotkit-{conn}");
-            if v5 {
-                // MQTT-3.2.2-16: tell the client which id it was given.
-                if let Ok(s) = Utf8Str::new(&id) {
-                    ack_props.push(Property::AssignedClientIdentifier(s));
-                }
-            }
-            id
-        } else {
-            connect.client_id.as_str().to_owned()
-        };
-        let mut max_outgoing = usize::MAX;
-        let mut receive_maximum = usize::MAX;
-        if v5 {
-            // Receive Maximum defaults to 65,535 (3.1.2.11.3).
-            receive_maximum = usize::from(u16::MAX);
-            for p in &connect.properties {
-                match p {
-                    Property::MaximumPacketSize(n) => {
-                        max_outgoing = usize::try_from(n).unwrap_or(usize::MAX);
-                    }
-                    Property::ReceiveMaximum(n) => receive_maximum = usize::from(n),
-                    _ => {}
-                }
-            }
-            ack_props.push(Property::MaximumPacketSize(shared.config.max_packet_size));
-            ack_props.push(Property::TopicAliasMaximum(0));
-            ack_props.push(Property::SharedSubscriptionAvailable(0));
-            // Sessions end with the connection here: say so (3.2.2.3.2).
-            if connect
-                .properties
-                .session_expiry_interval()
-                .is_some_and(|n| n > 0)
-            {
-                ack_props.push(Property::SessionExpiryInterval(0));
-            }
-        }
-        let will = connect.will.map(|w| Message {
-            topic: w.topic,
-            payload: w.payload,
-            qos: w.qos,
-            retain: w.retain,
-            properties: w.properties,
-            from: conn,
-        });
-        let mut ack = ConnAck::new(ReasonCode::SUCCESS);
-        ack.properties = Properties::from_list(ack_props).unwrap_or_default();
-        let session = Self {
+        a: Accepted,
+    ) -> Self {
+        Self {
             shared,
             conn,
-            client_id,
-            version,
+            client_id: a.client_id,
+            version: a.version,
             framed,
-            keep_alive: connect.keep_alive,
-            max_outgoing,
-            receive_maximum,
+            keep_alive: a.keep_alive,
+            max_outgoing: a.max_outgoing,
+            receive_maximum: a.receive_maximum,
             next_packet_id: 0,
             inflight: HashMap::new(),
             pending: VecDeque::new(),
             incoming_qos2: HashSet::new(),
-            will,
-        };
-        (session, ack)
+            will: a.will,
+        }
     }
 
     /// The packet and delivery loop; returns how the connection ended.
