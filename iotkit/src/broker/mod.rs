@@ -3,9 +3,9 @@
 //! The broker is glue: packets are framed and checked by `iot-mqtt-codec`
 //! (through its `tokio_util` codec), filters validated and matched by
 //! `topic-match`. This module holds the command-line arguments, the state
-//! shared by all connections and the accept loop; [`session`] runs one
-//! connection, [`router`] is the subscription table and [`retained`] the
-//! retained-message store.
+//! shared by all connections and the accept loop; [`connect`] negotiates
+//! CONNECT/CONNACK, [`session`] runs one connection, [`router`] is the
+//! subscription table and [`retained`] the retained-message store.
 //!
 //! Limits and deliberate simplifications of this first slice:
 //! - sessions live as long as their network connection (no stored sessions,
@@ -13,7 +13,11 @@
 //! - Will Delay Interval and Message Expiry are not acted on (expiry is
 //!   passed through unchanged);
 //! - each connection has a bounded outbound queue ([`OUTBOX_CAPACITY`]
-//!   messages); a subscriber that falls further behind loses messages;
+//!   messages, plus as many held back by its Receive Maximum); a subscriber
+//!   that falls further behind loses messages (counted as `dropped` on the
+//!   `--stats` line);
+//! - the largest packet accepted is [`DEFAULT_MAX_PACKET_SIZE`] (256 KiB)
+//!   unless `--max-packet-size` says otherwise;
 //! - no topic aliases (Topic Alias Maximum 0) and no shared subscriptions.
 
 mod connect;
