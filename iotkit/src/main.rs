@@ -3,6 +3,7 @@
 //! Each subcommand lives in its own module; all protocol logic stays in the
 //! library crates.
 
+mod broker;
 mod demo;
 mod mqtt;
 mod shadow;
@@ -45,6 +46,8 @@ enum Command {
     /// Decode and encode MQTT 3.1.1 / 5.0 packets; run MQTT conformance case files.
     #[command(subcommand)]
     Mqtt(mqtt::MqttCommand),
+    /// Run a local MQTT 3.1.1 / 5.0 broker (default 127.0.0.1:1883).
+    Broker(broker::BrokerArgs),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Command::Sql(cmd) => sql::run(cmd),
         Command::Shadow(cmd) => shadow::run(cmd),
         Command::Mqtt(cmd) => mqtt::run(cmd),
+        Command::Broker(args) => broker::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,124 @@
+//! CONNECT negotiation: what the client asked for, what we answer, and the
+//! CONNACK for a CONNECT the codec refused.
+
+use bytes::BytesMut;
+use iot_mqtt_codec::{
+    ConnAck, Connect, ErrorKind, Packet, Properties, Property, ProtocolVersion, ReasonCode, Utf8Str,
+};
+use tokio::io::AsyncWriteExt as _;
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+use super::Message;
+use super::session::WRITE_TIMEOUT;
+
+/// The outcome of an accepted CONNECT.
+#[derive(Debug)]
+pub(super) struct Accepted {
+    /// The client id, assigned when the client sent an empty one.
+    pub(super) client_id: String,
+    /// The protocol version of the connection.
+    pub(super) version: ProtocolVersion,
+    /// Keep Alive in seconds (0: none).
+    pub(super) keep_alive: u16,
+    /// Largest packet the client accepts (its Maximum Packet Size).
+    pub(super) max_outgoing: usize,
+    /// The client's Receive Maximum (unlimited for 3.1.1).
+    pub(super) receive_maximum: usize,
+    /// The will message, published if the connection ends abnormally.
+    pub(super) will: Option<Message>,
+    /// The CONNACK to send.
+    pub(super) ack: ConnAck,
+}
+
+/// Accepts `connect` (already checked by the codec) for connection `conn`.
+pub(super) fn accept(connect: Connect, conn: u64, max_packet_size: u32) -> Accepted {
+    let version = connect.protocol_version;
+    let v5 = version == ProtocolVersion::V5;
+    let mut ack_props = Vec::new();
+    let client_id = if connect.client_id.is_empty() {
+        // (3.1.1 without Clean Session was refused by the codec, MQTT-3.1.3-7.)
+        let id = format!("iotkit-{conn}");
+        if v5 {
+            // MQTT-3.2.2-16: tell the client which id it was given.
+            if let Ok(s) = Utf8Str::new(&id) {
+                ack_props.push(Property::AssignedClientIdentifier(s));
+            }
+        }
+        id
+    } else {
+        connect.client_id.as_str().to_owned()
+    };
+    let mut max_outgoing = usize::MAX;
+    let mut receive_maximum = usize::MAX;
+    if v5 {
+        // Receive Maximum defaults to 65,535 (3.1.2.11.3).
+        receive_maximum = usize::from(u16::MAX);
+        for p in &connect.properties {
+            match p {
+                Property::MaximumPacketSize(n) => {
+                    max_outgoing = usize::try_from(n).unwrap_or(usize::MAX);
+                }
+                Property::ReceiveMaximum(n) => receive_maximum = usize::from(n),
+                _ => {}
+            }
+        }
+        ack_props.push(Property::MaximumPacketSize(max_packet_size));
+        ack_props.push(Property::TopicAliasMaximum(0));
+        ack_props.push(Property::SharedSubscriptionAvailable(0));
+        // Sessions end with the connection here: say so (3.2.2.3.2).
+        if connect
+            .properties
+            .session_expiry_interval()
+            .is_some_and(|n| n > 0)
+        {
+            ack_props.push(Property::SessionExpiryInterval(0));
+        }
+    }
+    let will = connect.will.map(|w| Message {
+        topic: w.topic,
+        payload: w.payload,
+        qos: w.qos,
+        retain: w.retain,
+        properties: w.properties,
+        from: conn,
+    });
+    let mut ack = ConnAck::new(ReasonCode::SUCCESS);
+    ack.properties = Properties::from_list(ack_props).unwrap_or_default();
+    Accepted {
+        client_id,
+        version,
+        keep_alive: connect.keep_alive,
+        max_outgoing,
+        receive_maximum,
+        will,
+        ack,
+    }
+}
+
+/// Answers a CONNECT the codec refused with the CONNACK the spec asks for,
+/// where there is one, and lets the caller close:
+/// - unsupported protocol level: 3.1.1 return code 0x01 for levels below 5
+///   (MQTT-3.1.2-2), MQTT 5 reason 0x84 for higher levels (MQTT 5 3.1.2.2);
+/// - 3.1.1 empty client id without Clean Session: return code 0x02 (MQTT-3.1.3-9).
+///
+/// Other malformed CONNECTs are closed without a CONNACK: their protocol
+/// version is not known for sure.
+pub(super) async fn refuse(stream: &mut TcpStream, kind: ErrorKind) {
+    let (version, code) = match kind {
+        ErrorKind::UnsupportedProtocolLevel(level) if level > 5 => (
+            ProtocolVersion::V5,
+            ReasonCode::UNSUPPORTED_PROTOCOL_VERSION,
+        ),
+        ErrorKind::UnsupportedProtocolLevel(_) => (ProtocolVersion::V311, ReasonCode(0x01)),
+        ErrorKind::ClientIdRejected => (ProtocolVersion::V311, ReasonCode(0x02)),
+        _ => return,
+    };
+    let mut buf = BytesMut::new();
+    if Packet::ConnAck(ConnAck::new(code))
+        .encode(version, &mut buf)
+        .is_ok()
+    {
+        let _ = timeout(WRITE_TIMEOUT, stream.write_all(&buf)).await;
+    }
+}

@@ -1,0 +1,316 @@
+//! `iotkit broker`: a small reference MQTT 3.1.1 / 5.0 broker.
+//!
+//! The broker is glue: packets are framed and checked by `iot-mqtt-codec`
+//! (through its `tokio_util` codec), filters validated and matched by
+//! `topic-match`. This module holds the command-line arguments, the state
+//! shared by all connections and the accept loop; [`connect`] negotiates
+//! CONNECT/CONNACK, [`session`] runs one connection, [`router`] is the
+//! subscription table and [`retained`] the retained-message store.
+//!
+//! Limits and deliberate simplifications of this first slice:
+//! - sessions live as long as their network connection (no stored sessions,
+//!   CONNACK Session Present is always 0); no redelivery;
+//! - Will Delay Interval and Message Expiry are not acted on (expiry is
+//!   passed through unchanged);
+//! - each connection has a bounded outbound queue ([`OUTBOX_CAPACITY`]
+//!   messages, plus as many held back by its Receive Maximum); a subscriber
+//!   that falls further behind loses messages (counted as `dropped` on the
+//!   `--stats` line);
+//! - the largest packet accepted is [`DEFAULT_MAX_PACKET_SIZE`] (256 KiB)
+//!   unless `--max-packet-size` says otherwise;
+//! - no topic aliases (Topic Alias Maximum 0) and no shared subscriptions.
+
+mod connect;
+mod retained;
+mod router;
+mod session;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use bytes::Bytes;
+use clap::Args;
+use iot_mqtt_codec::{Properties, QoS, Utf8Str};
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, mpsc};
+use tracing::{debug, info, warn};
+
+use retained::Retained;
+use router::Router;
+
+/// Default largest packet accepted from a client, fixed header included: 256 KiB.
+pub(crate) const DEFAULT_MAX_PACKET_SIZE: u32 = 256 * 1024;
+
+/// Messages queued for one connection before further ones are dropped.
+pub(crate) const OUTBOX_CAPACITY: usize = 1024;
+
+/// Run a local MQTT 3.1.1 / 5.0 broker (plain TCP; no config file needed).
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Logs go to stderr; set RUST_LOG to filter them (default: info).
+Not yet supported: TLS, WebSocket, HTTP publish, policies, rules, shadows, persistence,
+topic aliases, shared subscriptions.
+
+Examples:
+  iotkit broker
+  iotkit broker --listen 0.0.0.0:1883 --stats 10"
+)]
+pub(crate) struct BrokerArgs {
+    /// Address to listen on (port 0 picks a free port; the bound address is
+    /// printed as `iotkit broker listening on ADDR`).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:1883")]
+    listen: SocketAddr,
+    /// Largest packet accepted from a client in bytes, fixed header included
+    /// (announced to MQTT 5 clients as Maximum Packet Size).
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_PACKET_SIZE, value_parser = clap::value_parser!(u32).range(16..))]
+    max_packet_size: u32,
+    /// Seconds a new connection has to send its CONNECT.
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    connect_timeout: u64,
+    /// Print a statistics line (connections, messages/s in and out) every SECS seconds.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    stats: Option<u64>,
+}
+
+/// Settings every connection reads.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    /// Largest packet accepted from clients.
+    pub(crate) max_packet_size: u32,
+    /// Time allowed between accept and CONNECT.
+    pub(crate) connect_timeout: Duration,
+}
+
+/// An application message on its way through the broker.
+#[derive(Debug, Clone)]
+pub(crate) struct Message {
+    /// Topic name, validated by the codec.
+    pub(crate) topic: Utf8Str,
+    /// Payload (shared, never copied).
+    pub(crate) payload: Bytes,
+    /// QoS it was published with.
+    pub(crate) qos: QoS,
+    /// The RETAIN flag it was published with.
+    pub(crate) retain: bool,
+    /// MQTT 5 properties as published (filtered per delivery).
+    pub(crate) properties: Properties,
+    /// The publishing connection (for No Local).
+    pub(crate) from: u64,
+}
+
+/// What a session is sent by the rest of the broker.
+#[derive(Debug)]
+pub(crate) enum Outbound {
+    /// Deliver a message matched by this connection's subscriptions.
+    Deliver {
+        /// The message.
+        msg: Message,
+        /// The QoS granted by the subscription (capped by the message's).
+        qos: QoS,
+        /// The RETAIN flag to send.
+        retain: bool,
+        /// Subscription identifiers to attach (MQTT 5).
+        subscription_ids: Vec<u32>,
+    },
+}
+
+/// The live connection registered for a client id.
+#[derive(Debug)]
+struct ClientEntry {
+    conn: u64,
+    taken_over: Arc<Notify>,
+}
+
+/// Mutable broker state, behind one mutex that is never held across an await.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    router: Router,
+    retained: Retained,
+    clients: HashMap<String, ClientEntry>,
+    outboxes: HashMap<u64, mpsc::Sender<Outbound>>,
+}
+
+/// Counters for the `--stats` line.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    /// Connections that completed CONNECT and are still open.
+    pub(crate) connections: AtomicU64,
+    /// PUBLISH packets received.
+    pub(crate) msgs_in: AtomicU64,
+    /// PUBLISH packets sent.
+    pub(crate) msgs_out: AtomicU64,
+    /// Messages not delivered to a subscriber (queue full, larger than the
+    /// client's Maximum Packet Size, no free packet identifier).
+    pub(crate) dropped: AtomicU64,
+}
+
+/// Everything the connections share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    /// Settings.
+    pub(crate) config: Config,
+    /// Counters.
+    pub(crate) stats: Stats,
+    state: Mutex<State>,
+    next_conn: AtomicU64,
+}
+
+impl Shared {
+    fn new(config: Config) -> Self {
+        Self {
+            config,
+            stats: Stats::default(),
+            state: Mutex::new(State::default()),
+            next_conn: AtomicU64::new(1),
+        }
+    }
+
+    /// Locks the state (a panic elsewhere cannot leave it half-updated in a
+    /// way that matters more than stopping the broker would, so poisoning is ignored).
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A fresh connection id.
+    pub(crate) fn next_conn_id(&self) -> u64 {
+        self.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Registers `client_id` for connection `conn`; a connection already using
+    /// that client id is told to close (session takeover, MQTT-3.1.4-3).
+    pub(crate) fn register(
+        &self,
+        client_id: &str,
+        conn: u64,
+        outbox: mpsc::Sender<Outbound>,
+        taken_over: Arc<Notify>,
+    ) {
+        let mut state = self.lock();
+        state.outboxes.insert(conn, outbox);
+        let entry = ClientEntry { conn, taken_over };
+        if let Some(old) = state.clients.insert(client_id.to_owned(), entry) {
+            info!(client_id, old = old.conn, new = conn, "session taken over");
+            old.taken_over.notify_one();
+        }
+    }
+
+    /// Forgets connection `conn` and its subscriptions.
+    pub(crate) fn unregister(&self, client_id: &str, conn: u64) {
+        let mut state = self.lock();
+        state.outboxes.remove(&conn);
+        state.router.remove_connection(conn);
+        if state.clients.get(client_id).is_some_and(|e| e.conn == conn) {
+            state.clients.remove(client_id);
+        }
+    }
+
+    /// Stores `msg` if retained and queues it for every matching subscriber.
+    /// Returns how many connections it was queued for.
+    pub(crate) fn publish(&self, msg: &Message) -> usize {
+        let mut state = self.lock();
+        if msg.retain {
+            state.retained.store(msg);
+        }
+        let routes = state.router.route(msg.topic.as_str(), msg.from);
+        let mut queued = 0;
+        for route in routes {
+            let Some(outbox) = state.outboxes.get(&route.conn) else {
+                continue;
+            };
+            let out = Outbound::Deliver {
+                msg: msg.clone(),
+                qos: route.qos.min(msg.qos),
+                // MQTT-3.3.1-9 / MQTT-3.3.1-12: RETAIN is kept only with Retain As Published.
+                retain: msg.retain && route.retain_as_published,
+                subscription_ids: route.subscription_ids,
+            };
+            if outbox.try_send(out).is_ok() {
+                queued += 1;
+            } else {
+                self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                // Counted on the --stats line; one log line per drop would flood.
+                debug!(conn = route.conn, topic = %msg.topic, "outbound queue full, message dropped");
+            }
+        }
+        queued
+    }
+}
+
+/// Runs `iotkit broker` until it is killed.
+pub(crate) fn run(args: BrokerArgs) -> anyhow::Result<ExitCode> {
+    init_tracing();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the tokio runtime")?;
+    runtime.block_on(serve(args))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+async fn serve(args: BrokerArgs) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr().context("no local address")?;
+    println!("iotkit broker listening on {addr}");
+    info!(%addr, max_packet_size = args.max_packet_size, "broker started");
+    let shared = Arc::new(Shared::new(Config {
+        max_packet_size: args.max_packet_size,
+        connect_timeout: Duration::from_secs(args.connect_timeout),
+    }));
+    if let Some(secs) = args.stats {
+        tokio::spawn(print_stats(Arc::clone(&shared), secs));
+    }
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => {
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(session::run(Arc::clone(&shared), stream, peer));
+            }
+            Err(err) => {
+                // Typically out of file descriptors: back off instead of spinning.
+                warn!(%err, "accept failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+}
+
+async fn print_stats(shared: Arc<Shared>, secs: u64) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(secs));
+    ticker.tick().await;
+    let (mut last_in, mut last_out) = (0u64, 0u64);
+    loop {
+        ticker.tick().await;
+        let s = &shared.stats;
+        let (now_in, now_out) = (
+            s.msgs_in.load(Ordering::Relaxed),
+            s.msgs_out.load(Ordering::Relaxed),
+        );
+        let retained = shared.lock().retained.len();
+        println!(
+            "stats: connections={} msgs_in/s={:.1} msgs_out/s={:.1} retained={} dropped={}",
+            s.connections.load(Ordering::Relaxed),
+            now_in.saturating_sub(last_in) as f64 / secs as f64,
+            now_out.saturating_sub(last_out) as f64 / secs as f64,
+            retained,
+            s.dropped.load(Ordering::Relaxed),
+        );
+        (last_in, last_out) = (now_in, now_out);
+    }
+}

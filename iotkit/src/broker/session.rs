@@ -1,0 +1,529 @@
+//! One client connection: CONNECT handshake, then packets in, deliveries out.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use iot_mqtt_codec::codec::{CodecError, MqttCodec};
+use iot_mqtt_codec::{
+    Disconnect, Packet, PacketId, Properties, Property, ProtocolVersion, PubAck, PubComp, PubRec,
+    PubRel, Publish, QoS, ReasonCode, RetainHandling, SubAck, Subscribe, UnsubAck, Unsubscribe,
+};
+use tokio::net::TcpStream;
+use tokio::sync::{Notify, mpsc};
+use tokio::time::{Instant, sleep_until, timeout};
+use tokio_util::codec::Framed;
+use tracing::{debug, info};
+
+use super::connect::{self, Accepted};
+use super::router::Subscription;
+use super::{Message, OUTBOX_CAPACITY, Outbound, Shared};
+
+/// A write that takes longer than this closes the connection (a client that
+/// stops reading must not pin its session forever).
+pub(super) const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Properties of a PUBLISH passed on to subscribers (MQTT 5 3.3.2.3): Payload
+/// Format Indicator, Message Expiry, Content Type, Response Topic,
+/// Correlation Data and User Properties. Topic Alias and Subscription
+/// Identifier are per connection; will-only properties are dropped.
+const FORWARDED_PROPERTIES: [u8; 6] = [0x01, 0x02, 0x03, 0x08, 0x09, 0x26];
+
+/// How a connection ended, which decides whether its will is published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// DISCONNECT with reason 0x00: the will is discarded (MQTT-3.1.2-10).
+    Normal,
+    /// Anything else: the will is published (MQTT-3.1.2-8).
+    Abnormal,
+}
+
+/// State of a QoS 1/2 message we sent and the client has not finished acknowledging.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[expect(clippy::enum_variant_names, reason = "named after the packet awaited")]
+enum Awaiting {
+    /// QoS 1, waiting for PUBACK.
+    PubAck,
+    /// QoS 2, waiting for PUBREC.
+    PubRec,
+    /// QoS 2, PUBREL sent, waiting for PUBCOMP.
+    PubComp,
+}
+
+/// Runs one accepted connection to its end.
+pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
+    let conn = shared.next_conn_id();
+    let codec =
+        MqttCodec::new(ProtocolVersion::V311).with_max_packet_size(shared.config.max_packet_size);
+    let mut framed = Framed::new(stream, codec);
+    // The first packet must be CONNECT (MQTT-3.1.0-1), within the connect timeout.
+    let connect = match timeout(shared.config.connect_timeout, framed.next()).await {
+        Err(_) => {
+            debug!(%peer, conn, "no CONNECT before the connect timeout; closing");
+            return;
+        }
+        Ok(None) => return,
+        Ok(Some(Ok(Packet::Connect(c)))) => c,
+        Ok(Some(Ok(other))) => {
+            debug!(%peer, conn, packet = other.name(), "first packet is not CONNECT; closing");
+            return;
+        }
+        Ok(Some(Err(CodecError::Decode(err)))) => {
+            debug!(%peer, conn, %err, "invalid CONNECT; closing");
+            connect::refuse(framed.get_mut(), err.kind()).await;
+            return;
+        }
+        Ok(Some(Err(err))) => {
+            debug!(%peer, conn, %err, "connection failed before CONNECT");
+            return;
+        }
+    };
+    let accepted = connect::accept(*connect, conn, shared.config.max_packet_size);
+    let connack = accepted.ack.clone();
+    let mut session = Session::new(shared, conn, framed, accepted);
+    let (tx, rx) = mpsc::channel(OUTBOX_CAPACITY);
+    let taken_over = Arc::new(Notify::new());
+    // Register before CONNACK: once a client holds its CONNACK, a later
+    // CONNECT with the same id must find it and take over (MQTT-3.1.4-3).
+    session
+        .shared
+        .register(&session.client_id, conn, tx, Arc::clone(&taken_over));
+    if session.send(Packet::ConnAck(connack)).await.is_err() {
+        session.shared.unregister(&session.client_id, conn);
+        return;
+    }
+    info!(%peer, conn, client_id = %session.client_id, version = ?session.version, keep_alive = session.keep_alive, "client connected");
+    session
+        .shared
+        .stats
+        .connections
+        .fetch_add(1, Ordering::Relaxed);
+    let end = session.serve(rx, &taken_over).await;
+    session
+        .shared
+        .stats
+        .connections
+        .fetch_sub(1, Ordering::Relaxed);
+    session.shared.unregister(&session.client_id, conn);
+    info!(client_id = %session.client_id, conn, ?end, "client disconnected");
+    if let (End::Abnormal, Some(will)) = (end, session.will.take()) {
+        session.shared.publish(&will);
+    }
+}
+
+/// A delivery held back by the client's Receive Maximum.
+#[derive(Debug)]
+struct Pending {
+    msg: Message,
+    qos: QoS,
+    retain: bool,
+    subscription_ids: Vec<u32>,
+}
+
+/// A connected client.
+struct Session {
+    shared: Arc<Shared>,
+    conn: u64,
+    client_id: String,
+    version: ProtocolVersion,
+    framed: Framed<TcpStream, MqttCodec>,
+    /// Keep Alive in seconds (0: none).
+    keep_alive: u16,
+    /// Maximum Packet Size the client accepts (MQTT-3.1.2-24 for 5.0).
+    max_outgoing: usize,
+    /// Receive Maximum of the client: QoS 1/2 messages we may have in flight
+    /// (MQTT-3.3.4-9); 3.1.1 has no such limit.
+    receive_maximum: usize,
+    next_packet_id: u16,
+    inflight: HashMap<u16, Awaiting>,
+    /// QoS 1/2 deliveries waiting for room under the Receive Maximum.
+    pending: VecDeque<Pending>,
+    /// QoS 2 packet ids received and not yet released (PUBREL).
+    incoming_qos2: HashSet<u16>,
+    will: Option<Message>,
+}
+
+impl Session {
+    /// Builds the session for an accepted CONNECT.
+    fn new(
+        shared: Arc<Shared>,
+        conn: u64,
+        framed: Framed<TcpStream, MqttCodec>,
+        a: Accepted,
+    ) -> Self {
+        Self {
+            shared,
+            conn,
+            client_id: a.client_id,
+            version: a.version,
+            framed,
+            keep_alive: a.keep_alive,
+            max_outgoing: a.max_outgoing,
+            receive_maximum: a.receive_maximum,
+            next_packet_id: 0,
+            inflight: HashMap::new(),
+            pending: VecDeque::new(),
+            incoming_qos2: HashSet::new(),
+            will: a.will,
+        }
+    }
+
+    /// The packet and delivery loop; returns how the connection ended.
+    async fn serve(&mut self, mut rx: mpsc::Receiver<Outbound>, taken_over: &Notify) -> End {
+        // MQTT-3.1.2-24: no packet within 1.5 × Keep Alive closes the connection.
+        let keep_alive =
+            (self.keep_alive > 0).then(|| Duration::from_millis(u64::from(self.keep_alive) * 1500));
+        let far = Duration::from_secs(365 * 24 * 3600);
+        let mut deadline = Instant::now() + keep_alive.unwrap_or(far);
+        loop {
+            tokio::select! {
+                () = taken_over.notified() => {
+                    self.disconnect(ReasonCode::SESSION_TAKEN_OVER).await;
+                    return End::Abnormal;
+                }
+                frame = self.framed.next() => match frame {
+                    None => return End::Abnormal,
+                    Some(Ok(packet)) => {
+                        deadline = Instant::now() + keep_alive.unwrap_or(far);
+                        match self.handle(packet).await {
+                            Ok(()) => {}
+                            Err(end) => return end,
+                        }
+                    }
+                    Some(Err(CodecError::Decode(err))) => {
+                        debug!(conn = self.conn, %err, "invalid packet; closing");
+                        self.disconnect(err.reason_code()).await;
+                        return End::Abnormal;
+                    }
+                    Some(Err(err)) => {
+                        debug!(conn = self.conn, %err, "connection failed");
+                        return End::Abnormal;
+                    }
+                },
+                // While deliveries wait for the Receive Maximum, leave the
+                // rest in the outbox: a full outbox drops (and counts) at the publisher.
+                out = rx.recv(), if self.pending.len() < OUTBOX_CAPACITY => match out {
+                    Some(Outbound::Deliver { msg, qos, retain, subscription_ids }) => {
+                        if self.deliver(&msg, qos, retain, &subscription_ids).await.is_err() {
+                            return End::Abnormal;
+                        }
+                    }
+                    None => return End::Abnormal,
+                },
+                () = sleep_until(deadline) => {
+                    debug!(conn = self.conn, "keep-alive timeout");
+                    self.disconnect(ReasonCode::KEEP_ALIVE_TIMEOUT).await;
+                    return End::Abnormal;
+                }
+            }
+        }
+    }
+
+    /// Handles one packet from the client; `Err` ends the connection.
+    async fn handle(&mut self, packet: Packet) -> Result<(), End> {
+        match packet {
+            Packet::PingReq => self.send(Packet::PingResp).await,
+            Packet::Publish(p) => self.on_publish(p).await,
+            Packet::PubAck(a) => {
+                if self.inflight.get(&a.packet_id.get()) == Some(&Awaiting::PubAck) {
+                    self.inflight.remove(&a.packet_id.get());
+                }
+                self.send_pending().await
+            }
+            Packet::PubRec(r) => {
+                let id = r.packet_id.get();
+                let known = self.inflight.get(&id) == Some(&Awaiting::PubRec);
+                if r.reason_code.is_error() {
+                    // MQTT 5 4.3.3: a failed PUBREC ends the exchange.
+                    self.inflight.remove(&id);
+                    return self.send_pending().await;
+                }
+                let mut rel = PubRel::new(r.packet_id);
+                if known {
+                    self.inflight.insert(id, Awaiting::PubComp);
+                } else if self.version == ProtocolVersion::V5 {
+                    rel.reason_code = ReasonCode::PACKET_IDENTIFIER_NOT_FOUND;
+                }
+                self.send(Packet::PubRel(rel)).await
+            }
+            Packet::PubComp(c) => {
+                self.inflight.remove(&c.packet_id.get());
+                self.send_pending().await
+            }
+            Packet::PubRel(r) => {
+                let mut comp = PubComp::new(r.packet_id);
+                if !self.incoming_qos2.remove(&r.packet_id.get())
+                    && self.version == ProtocolVersion::V5
+                {
+                    comp.reason_code = ReasonCode::PACKET_IDENTIFIER_NOT_FOUND;
+                }
+                self.send(Packet::PubComp(comp)).await
+            }
+            Packet::Subscribe(s) => self.on_subscribe(s).await,
+            Packet::Unsubscribe(u) => self.on_unsubscribe(u).await,
+            Packet::Disconnect(d) => {
+                // Only reason 0x00 discards the will (MQTT-3.14.4-3); 0x04
+                // and the error codes have it published (3.14.2.1).
+                if d.reason_code == ReasonCode::NORMAL_DISCONNECTION {
+                    Err(End::Normal)
+                } else {
+                    Err(End::Abnormal)
+                }
+            }
+            other => {
+                // A second CONNECT (MQTT-3.1.0-2), AUTH (no enhanced
+                // authentication here) or a server-to-client packet.
+                debug!(
+                    conn = self.conn,
+                    packet = other.name(),
+                    "unexpected packet; closing"
+                );
+                self.disconnect(ReasonCode::PROTOCOL_ERROR).await;
+                Err(End::Abnormal)
+            }
+        }
+    }
+
+    async fn on_publish(&mut self, p: Publish) -> Result<(), End> {
+        self.shared.stats.msgs_in.fetch_add(1, Ordering::Relaxed);
+        if self.version == ProtocolVersion::V5 && p.properties.topic_alias().is_some() {
+            // We announce Topic Alias Maximum 0 (MQTT-3.3.2-9).
+            self.disconnect(ReasonCode::TOPIC_ALIAS_INVALID).await;
+            return Err(End::Abnormal);
+        }
+        let msg = Message {
+            topic: p.topic,
+            payload: p.payload,
+            qos: p.qos,
+            retain: p.retain,
+            properties: p.properties,
+            from: self.conn,
+        };
+        match (p.qos, p.packet_id) {
+            (QoS::AtLeastOnce, Some(id)) => {
+                self.shared.publish(&msg);
+                self.send(Packet::PubAck(PubAck::new(id))).await
+            }
+            (QoS::ExactlyOnce, Some(id)) => {
+                // Deliver on the first PUBLISH of an id, not on a DUP resend
+                // before PUBREL (4.3.3, method A).
+                if self.incoming_qos2.insert(id.get()) {
+                    self.shared.publish(&msg);
+                }
+                self.send(Packet::PubRec(PubRec::new(id))).await
+            }
+            _ => {
+                self.shared.publish(&msg);
+                Ok(())
+            }
+        }
+    }
+
+    async fn on_subscribe(&mut self, s: Subscribe) -> Result<(), End> {
+        let v5 = self.version == ProtocolVersion::V5;
+        let id = s.properties.subscription_identifiers().next();
+        let mut codes = Vec::with_capacity(s.filters.len());
+        let mut retained = Vec::new();
+        {
+            let mut state = self.shared.lock();
+            for (filter, options) in &s.filters {
+                let f = filter.as_str();
+                if f.starts_with("$share/") {
+                    codes.push(if v5 {
+                        ReasonCode::SHARED_SUBSCRIPTIONS_NOT_SUPPORTED
+                    } else {
+                        ReasonCode::UNSPECIFIED_ERROR
+                    });
+                    continue;
+                }
+                if topic_match::TopicFilter::new(f).is_err() {
+                    codes.push(if v5 {
+                        ReasonCode::TOPIC_FILTER_INVALID
+                    } else {
+                        ReasonCode::UNSPECIFIED_ERROR
+                    });
+                    continue;
+                }
+                let sub = Subscription {
+                    options: *options,
+                    id,
+                };
+                let existed = state.router.subscribe(self.conn, f, sub);
+                codes.push(ReasonCode(u8::from(options.qos)));
+                let send_retained = match options.retain_handling {
+                    RetainHandling::SendAtSubscribe => true,
+                    RetainHandling::SendIfNew => !existed,
+                    RetainHandling::DoNotSend => false,
+                };
+                if send_retained {
+                    for m in state.retained.matching(f) {
+                        retained.push((m, options.qos));
+                    }
+                }
+            }
+        }
+        self.send(Packet::SubAck(SubAck::new(s.packet_id, codes)))
+            .await?;
+        // Retained messages are sent with RETAIN set (MQTT-3.3.1-8).
+        let ids: Vec<u32> = id.into_iter().collect();
+        for (m, qos) in retained {
+            self.deliver(&m, qos, true, &ids).await?;
+        }
+        Ok(())
+    }
+
+    async fn on_unsubscribe(&mut self, u: Unsubscribe) -> Result<(), End> {
+        let mut codes = Vec::with_capacity(u.filters.len());
+        {
+            let mut state = self.shared.lock();
+            for filter in &u.filters {
+                codes.push(if state.router.unsubscribe(self.conn, filter.as_str()) {
+                    ReasonCode::SUCCESS
+                } else {
+                    ReasonCode::NO_SUBSCRIPTION_EXISTED
+                });
+            }
+        }
+        if self.version != ProtocolVersion::V5 {
+            codes.clear();
+        }
+        self.send(Packet::UnsubAck(UnsubAck::new(u.packet_id, codes)))
+            .await
+    }
+
+    /// Sends `msg` at min(`qos`, its own QoS); drops it (with a debug log)
+    /// when it is larger than the client accepts or cannot be encoded.
+    async fn deliver(
+        &mut self,
+        msg: &Message,
+        qos: QoS,
+        retain: bool,
+        subscription_ids: &[u32],
+    ) -> Result<(), End> {
+        let qos = qos.min(msg.qos);
+        if qos != QoS::AtMostOnce && self.inflight.len() >= self.receive_maximum {
+            if self.pending.len() < OUTBOX_CAPACITY {
+                self.pending.push_back(Pending {
+                    msg: msg.clone(),
+                    qos,
+                    retain,
+                    subscription_ids: subscription_ids.to_vec(),
+                });
+            } else {
+                self.shared.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                debug!(
+                    conn = self.conn,
+                    "receive maximum reached and queue full; message dropped"
+                );
+            }
+            return Ok(());
+        }
+        let mut p = Publish::new(msg.topic.clone(), msg.payload.clone());
+        p.qos = qos;
+        p.retain = retain;
+        if self.version == ProtocolVersion::V5 {
+            p.properties = forward_properties(&msg.properties, subscription_ids);
+        }
+        let state = match qos {
+            QoS::AtMostOnce => None,
+            QoS::AtLeastOnce => Some(Awaiting::PubAck),
+            QoS::ExactlyOnce => Some(Awaiting::PubRec),
+        };
+        if let Some(state) = state {
+            let Some(id) = self.allocate_packet_id() else {
+                self.shared.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                debug!(
+                    conn = self.conn,
+                    "no free packet identifier; message dropped"
+                );
+                return Ok(());
+            };
+            p.packet_id = Some(id);
+            self.inflight.insert(id.get(), state);
+        }
+        let packet = Packet::Publish(p);
+        let size = packet.encoded_len(self.version);
+        if size > self.max_outgoing || packet.validate(self.version).is_err() {
+            // MQTT-3.1.2-25: never send a packet above the client's maximum.
+            self.shared.stats.dropped.fetch_add(1, Ordering::Relaxed);
+            debug!(
+                conn = self.conn,
+                size, "message not deliverable to this client; dropped"
+            );
+            if let Packet::Publish(Publish {
+                packet_id: Some(id),
+                ..
+            }) = &packet
+            {
+                self.inflight.remove(&id.get());
+            }
+            return Ok(());
+        }
+        self.send(packet).await?;
+        self.shared.stats.msgs_out.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Sends held-back deliveries while the Receive Maximum allows.
+    async fn send_pending(&mut self) -> Result<(), End> {
+        while self.inflight.len() < self.receive_maximum {
+            let Some(d) = self.pending.pop_front() else {
+                break;
+            };
+            self.deliver(&d.msg, d.qos, d.retain, &d.subscription_ids)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The next packet identifier not in flight, if any.
+    fn allocate_packet_id(&mut self) -> Option<PacketId> {
+        for _ in 0..u16::MAX {
+            self.next_packet_id = self.next_packet_id.checked_add(1).unwrap_or(1);
+            if !self.inflight.contains_key(&self.next_packet_id) {
+                return PacketId::new(self.next_packet_id);
+            }
+        }
+        None
+    }
+
+    async fn send(&mut self, packet: Packet) -> Result<(), End> {
+        match timeout(WRITE_TIMEOUT, self.framed.send(packet)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(err)) => {
+                debug!(conn = self.conn, %err, "write failed");
+                Err(End::Abnormal)
+            }
+            Err(_) => {
+                debug!(conn = self.conn, "write timed out");
+                Err(End::Abnormal)
+            }
+        }
+    }
+
+    /// Sends an MQTT 5 DISCONNECT with `reason` before the connection is
+    /// closed (3.1.1 has no server DISCONNECT: the connection is just closed).
+    async fn disconnect(&mut self, reason: ReasonCode) {
+        if self.version == ProtocolVersion::V5 {
+            let d = Disconnect {
+                reason_code: reason,
+                properties: Properties::new(),
+            };
+            let _ = self.send(Packet::Disconnect(d)).await;
+        }
+    }
+}
+
+/// The properties to send with a forwarded PUBLISH to an MQTT 5 client.
+fn forward_properties(published: &Properties, subscription_ids: &[u32]) -> Properties {
+    let kept = published
+        .iter()
+        .filter(|p| FORWARDED_PROPERTIES.contains(&p.id()));
+    let ids = subscription_ids
+        .iter()
+        .map(|&id| Property::SubscriptionIdentifier(id));
+    Properties::from_list(kept.chain(ids)).unwrap_or_default()
+}

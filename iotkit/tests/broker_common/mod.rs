@@ -1,0 +1,218 @@
+//! Shared helpers of the broker integration tests: a broker process killed
+//! on drop, peer detection with the IOTKIT_REQUIRE_PEERS rule, bounded
+//! process runs and a raw MQTT client built on the codec.
+#![allow(dead_code, unreachable_pub)]
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use iot_mqtt_codec::{Connect, Decoder, Packet, ProtocolVersion, ReasonCode, Utf8Str};
+
+/// Upper bound for any single wait in these tests.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// A broker process, killed on drop.
+pub struct Broker {
+    pub child: Child,
+    pub port: u16,
+    /// Lines the broker prints on stdout after the address line.
+    pub stdout: mpsc::Receiver<String>,
+}
+
+impl Broker {
+    pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    pub fn start_with(extra: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_iotkit"))
+            .args(["broker", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start iotkit broker");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            // Keep draining so the broker never blocks on a full pipe.
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let _ = tx.send(line);
+            }
+        });
+        let line = match rx.recv_timeout(WAIT) {
+            Ok(line) => line,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("broker did not report its address");
+            }
+        };
+        let addr = line
+            .strip_prefix("iotkit broker listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+        let port = addr.rsplit(':').next().unwrap().parse().unwrap();
+        Self {
+            child,
+            port,
+            stdout: rx,
+        }
+    }
+
+    pub fn port(&self) -> String {
+        self.port.to_string()
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// True when every program runs; otherwise skips (or fails under IOTKIT_REQUIRE_PEERS=1).
+pub fn peers(programs: &[&[&str]]) -> bool {
+    for argv in programs {
+        let ok = Command::new(argv[0])
+            .args(&argv[1..])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success() || argv[0].starts_with("mosquitto"));
+        if !ok {
+            let why = format!("peer `{}` not available", argv.join(" "));
+            if std::env::var("IOTKIT_REQUIRE_PEERS").as_deref() == Ok("1") {
+                panic!("{why} and IOTKIT_REQUIRE_PEERS=1");
+            }
+            eprintln!("skipping: {why}");
+            return false;
+        }
+    }
+    true
+}
+
+/// Runs a command to completion, killing it after `limit`.
+pub fn run_bounded(cmd: &mut Command, limit: Duration) -> Output {
+    let child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn peer");
+    let id = child.id();
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(limit) {
+        Ok(out) => out.expect("peer output"),
+        Err(_) => {
+            let _ = Command::new("kill").arg(id.to_string()).status();
+            panic!("{cmd:?} did not finish within {limit:?}");
+        }
+    }
+}
+
+/// A hand-driven client: packets built and parsed with the codec.
+pub struct Raw {
+    pub stream: TcpStream,
+    pub buf: BytesMut,
+    pub decoder: Decoder,
+    pub version: ProtocolVersion,
+}
+
+impl Raw {
+    pub fn open(b: &Broker, version: ProtocolVersion) -> Self {
+        let stream = TcpStream::connect(("127.0.0.1", b.port)).unwrap();
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        Self {
+            stream,
+            buf: BytesMut::new(),
+            decoder: Decoder::new(version),
+            version,
+        }
+    }
+
+    pub fn connect(
+        b: &Broker,
+        version: ProtocolVersion,
+        id: &str,
+        edit: impl FnOnce(&mut Connect),
+    ) -> Self {
+        let mut raw = Self::open(b, version);
+        let mut c = Connect::new(version, Utf8Str::new(id).unwrap());
+        c.keep_alive = 60;
+        edit(&mut c);
+        raw.send(&Packet::from(c));
+        match raw.recv() {
+            Some(Packet::ConnAck(ack)) => assert_eq!(ack.reason_code, ReasonCode::SUCCESS),
+            other => panic!("expected CONNACK, got {other:?}"),
+        }
+        raw
+    }
+
+    pub fn send(&mut self, p: &Packet) {
+        let mut out = BytesMut::new();
+        p.encode(self.version, &mut out).unwrap();
+        self.stream.write_all(&out).unwrap();
+    }
+
+    /// The next packet, or `None` once the broker closed the connection.
+    pub fn recv(&mut self) -> Option<Packet> {
+        loop {
+            if let Some(p) = self.decoder.decode(&mut self.buf).unwrap() {
+                return Some(p);
+            }
+            let mut chunk = [0u8; 4096];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return None,
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return None,
+                Err(e) => panic!("read failed (timeout?): {e}"),
+            }
+        }
+    }
+
+    pub fn expect_closed(&mut self) {
+        let started = Instant::now();
+        while let Some(p) = self.recv() {
+            assert!(started.elapsed() < WAIT, "still open, last packet {p:?}");
+        }
+    }
+
+    /// Asserts that nothing arrives for `quiet`.
+    pub fn expect_silence(&mut self, quiet: Duration) {
+        assert!(self.buf.is_empty(), "unread bytes {:?}", self.buf);
+        self.stream.set_read_timeout(Some(quiet)).unwrap();
+        let mut chunk = [0u8; 64];
+        match self.stream.read(&mut chunk) {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            other => panic!("expected silence, got {other:?}"),
+        }
+        self.stream.set_read_timeout(Some(WAIT)).unwrap();
+    }
+
+    pub fn ping(&mut self) {
+        self.send(&Packet::PingReq);
+        assert_eq!(self.recv(), Some(Packet::PingResp));
+    }
+}
+
+pub fn disconnect_reason(p: Option<Packet>) -> ReasonCode {
+    match p {
+        Some(Packet::Disconnect(d)) => d.reason_code,
+        other => panic!("expected DISCONNECT, got {other:?}"),
+    }
+}
