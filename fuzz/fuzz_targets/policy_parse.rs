@@ -5,8 +5,13 @@ use iot_policy::Effect;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(s) = std::str::from_utf8(data) else { return };
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
     if let Ok(e) = s.parse::<Effect>() {
-        assert!(matches!((e, s), (Effect::Allow, "Allow") | (Effect::Deny, "Deny")));
+        assert!(matches!(
+            (e, s),
+            (Effect::Allow, "Allow") | (Effect::Deny, "Deny")
+        ));
     }
 });

@@ -6,7 +6,9 @@ use libfuzzer_sys::fuzz_target;
 use shadow_doc::{ShadowName, ThingName};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(s) = std::str::from_utf8(data) else { return };
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
     if let Ok(n) = ThingName::new(s) {
         assert_eq!(n.as_str(), s);
     }

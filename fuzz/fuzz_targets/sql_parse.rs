@@ -6,7 +6,9 @@ use iot_sql::SqlVersion;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(s) = std::str::from_utf8(data) else { return };
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
     if let Ok(v) = s.parse::<SqlVersion>() {
         assert_eq!(v.as_str(), s);
     }

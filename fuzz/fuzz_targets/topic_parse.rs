@@ -7,7 +7,9 @@ use libfuzzer_sys::fuzz_target;
 use topic_match::{TopicFilter, TopicName};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(s) = std::str::from_utf8(data) else { return };
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
     let filter = TopicFilter::new(s);
     if let Ok(topic) = TopicName::new(s) {
         let filter = filter.expect("a valid topic name is a valid filter");
