@@ -4,6 +4,7 @@
 //! library crates.
 
 mod demo;
+mod policy;
 mod topic;
 
 use std::process::ExitCode;
@@ -21,7 +22,8 @@ struct Cli {
 const EXAMPLES: &str = "Examples:
   iotkit demo
   iotkit topic match 'building/+/temp' building/7/temp
-  iotkit topic validate --filter 'a/#' 'a/b+'";
+  iotkit topic validate --filter 'a/#' 'a/b+'
+  iotkit policy run-cases conformance/policy.json";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -30,6 +32,9 @@ enum Command {
     /// Validate topics and filters, and match topics against filters.
     #[command(subcommand)]
     Topic(topic::TopicCommand),
+    /// Check requests against AWS IoT policies, lint policies, run policy case files.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +42,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Demo => demo::run(),
         Command::Topic(cmd) => topic::run(cmd),
+        Command::Policy(cmd) => policy::run(cmd),
     };
     match result {
         Ok(code) => code,
