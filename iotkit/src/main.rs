@@ -6,6 +6,7 @@
 mod broker;
 mod demo;
 mod mqtt;
+mod policy;
 mod shadow;
 mod sql;
 mod topic;
@@ -28,7 +29,8 @@ const EXAMPLES: &str = "Examples:
   iotkit topic validate --filter 'a/#' 'a/b+'
   iotkit sql eval --sql \"SELECT temp FROM 'sensors/#'\" --topic sensors/a --payload '{\"temp\": 25}'
   iotkit shadow run-cases conformance/shadow.json
-  iotkit topics run-cases conformance/topics.json";
+  iotkit topics run-cases conformance/topics.json
+  iotkit policy run-cases conformance/policy.json";
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -48,6 +50,9 @@ enum Command {
     Mqtt(mqtt::MqttCommand),
     /// Run a local MQTT 3.1.1 / 5.0 broker (default 127.0.0.1:1883).
     Broker(broker::BrokerArgs),
+    /// Check requests against AWS IoT policies, lint policies, run policy case files.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +64,7 @@ fn main() -> ExitCode {
         Command::Shadow(cmd) => shadow::run(cmd),
         Command::Mqtt(cmd) => mqtt::run(cmd),
         Command::Broker(args) => broker::run(args),
+        Command::Policy(cmd) => policy::run(cmd),
     };
     match result {
         Ok(code) => code,
