@@ -52,7 +52,7 @@ pub(crate) enum ShadowCommand {
     /// has the members its operation produces ("accepted", "delta" (or null), "documents",
     /// "error": {"code", "message", "clientToken"?}, "parsed"), then "N passed, M failed"
     /// counting the cases with expectations. Comparison follows the file's conventions
-    /// ("<ts>" matches any timestamp; a "clock" step sets the clock). Failures are explained
+    /// (`"<ts>"` matches any timestamp; a "clock" step sets the clock). Failures are explained
     /// on standard error. Exit status 0 only if no case failed.
     #[command(after_help = "Example:\n  iotkit shadow run-cases conformance/shadow.json")]
     RunCases {
