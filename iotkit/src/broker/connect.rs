@@ -96,6 +96,23 @@ pub(super) fn accept(connect: Connect, conn: u64, max_packet_size: u32) -> Accep
     }
 }
 
+/// Answers a CONNECT denied by policy: CONNACK 0x87 Not authorized (5.0) or
+/// return code 0x05 Not authorized (3.1.1); the caller closes.
+pub(super) async fn refuse_not_authorized(stream: &mut TcpStream, version: ProtocolVersion) {
+    let code = if version == ProtocolVersion::V5 {
+        ReasonCode::NOT_AUTHORIZED
+    } else {
+        ReasonCode(0x05)
+    };
+    let mut buf = BytesMut::new();
+    if Packet::ConnAck(ConnAck::new(code))
+        .encode(version, &mut buf)
+        .is_ok()
+    {
+        let _ = timeout(WRITE_TIMEOUT, stream.write_all(&buf)).await;
+    }
+}
+
 /// Answers a CONNECT the codec refused with the CONNACK the spec asks for,
 /// where there is one, and lets the caller close:
 /// - unsupported protocol level: 3.1.1 return code 0x01 for levels below 5

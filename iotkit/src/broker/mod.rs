@@ -5,7 +5,9 @@
 //! `topic-match`. This module holds the command-line arguments, the state
 //! shared by all connections and the accept loop; [`connect`] negotiates
 //! CONNECT/CONNACK, [`session`] runs one connection, [`router`] is the
-//! subscription table and [`retained`] the retained-message store.
+//! subscription table and [`retained`] the retained-message store;
+//! [`config`] reads `--config FILE`, [`auth`] applies `iot-policy` policies
+//! and [`rules`] runs `iot-sql` topic rules.
 //!
 //! Limits and deliberate simplifications of this first slice:
 //! - sessions live as long as their network connection (no stored sessions,
@@ -20,13 +22,17 @@
 //!   unless `--max-packet-size` says otherwise;
 //! - no topic aliases (Topic Alias Maximum 0) and no shared subscriptions.
 
+mod auth;
+mod config;
 mod connect;
 mod retained;
 mod router;
+mod rules;
 mod session;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -53,25 +59,41 @@ pub(crate) const OUTBOX_CAPACITY: usize = 1024;
 #[derive(Debug, Args)]
 #[command(
     after_help = "Logs go to stderr; set RUST_LOG to filter them (default: info).
-Not yet supported: TLS, WebSocket, HTTP publish, policies, rules, shadows, persistence,
+
+Config file (TOML, --config): every flag above as a key (listen, max_packet_size,
+connect_timeout, stats; a flag wins over the file), plus
+  region, account            ARN parts for policies (default us-east-1, 123456789012)
+  [[policies]] name, path | document    AWS IoT policy JSON (file or inline)
+  [[attach]]   client_id, policies      policies of a client id (exact match)
+  [[rules]]    name, path | payload     AWS topic-rule JSON: sql, awsIotSqlVersion,
+               actions / errorAction: {\"republish\": {\"topic\": \"t/${topic(2)}\", \"qos\": 0|1}}
+               or {\"log\": {\"path\": \"FILE\"}} (one JSON line per output), ruleDisabled
+Relative paths are relative to the config file. With no [[policies]] everything is
+allowed; with some, iot:Connect, Publish, RetainPublish, Subscribe and Receive are
+checked as AWS IoT does. PUBLISH to $aws/rules/NAME/... goes only to rule NAME.
+Not yet supported: TLS, WebSocket, HTTP publish, shadows, persistence,
 topic aliases, shared subscriptions.
 
 Examples:
   iotkit broker
-  iotkit broker --listen 0.0.0.0:1883 --stats 10"
+  iotkit broker --listen 0.0.0.0:1883 --stats 10
+  iotkit broker --config broker.toml"
 )]
 pub(crate) struct BrokerArgs {
+    /// TOML configuration file (policies, rules and the settings below).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Address to listen on (port 0 picks a free port; the bound address is
-    /// printed as `iotkit broker listening on ADDR`).
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:1883")]
-    listen: SocketAddr,
+    /// printed as `iotkit broker listening on ADDR`) [default: 127.0.0.1:1883].
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
     /// Largest packet accepted from a client in bytes, fixed header included
-    /// (announced to MQTT 5 clients as Maximum Packet Size).
-    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_PACKET_SIZE, value_parser = clap::value_parser!(u32).range(16..))]
-    max_packet_size: u32,
-    /// Seconds a new connection has to send its CONNECT.
-    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
-    connect_timeout: u64,
+    /// (announced to MQTT 5 clients as Maximum Packet Size) [default: 262144].
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u32).range(16..))]
+    max_packet_size: Option<u32>,
+    /// Seconds a new connection has to send its CONNECT [default: 10].
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    connect_timeout: Option<u64>,
     /// Print a statistics line (connections, messages/s in and out) every SECS seconds.
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     stats: Option<u64>,
@@ -84,6 +106,10 @@ pub(crate) struct Config {
     pub(crate) max_packet_size: u32,
     /// Time allowed between accept and CONNECT.
     pub(crate) connect_timeout: Duration,
+    /// Policies (allow-all when none are configured).
+    pub(crate) auth: Arc<auth::Auth>,
+    /// Topic rules.
+    pub(crate) rules: Arc<rules::RuleSet>,
 }
 
 /// An application message on its way through the broker.
@@ -132,6 +158,8 @@ pub(crate) struct State {
     router: Router,
     retained: Retained,
     clients: HashMap<String, ClientEntry>,
+    /// Client id of each live connection (for the rules' `clientid()`).
+    client_ids: HashMap<u64, String>,
     outboxes: HashMap<u64, mpsc::Sender<Outbound>>,
 }
 
@@ -192,6 +220,7 @@ impl Shared {
     ) {
         let mut state = self.lock();
         state.outboxes.insert(conn, outbox);
+        state.client_ids.insert(conn, client_id.to_owned());
         let entry = ClientEntry { conn, taken_over };
         if let Some(old) = state.clients.insert(client_id.to_owned(), entry) {
             info!(client_id, old = old.conn, new = conn, "session taken over");
@@ -203,6 +232,7 @@ impl Shared {
     pub(crate) fn unregister(&self, client_id: &str, conn: u64) {
         let mut state = self.lock();
         state.outboxes.remove(&conn);
+        state.client_ids.remove(&conn);
         state.router.remove_connection(conn);
         if state.clients.get(client_id).is_some_and(|e| e.conn == conn) {
             state.clients.remove(client_id);
@@ -212,6 +242,11 @@ impl Shared {
     /// Stores `msg` if retained and queues it for every matching subscriber.
     /// Returns how many connections it was queued for.
     pub(crate) fn publish(&self, msg: &Message) -> usize {
+        // Rules first, outside the lock; Basic Ingest stops here.
+        let client_id = || self.lock().client_ids.get(&msg.from).cloned();
+        if self.config.rules.on_publish(self, msg, client_id) {
+            return 0;
+        }
         let mut state = self.lock();
         if msg.retain {
             state.retained.store(msg);
@@ -263,17 +298,21 @@ fn init_tracing() {
 }
 
 async fn serve(args: BrokerArgs) -> anyhow::Result<()> {
-    let listener = TcpListener::bind(args.listen)
+    let settings = config::load(&args)?;
+    let listener = TcpListener::bind(settings.listen)
         .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let addr = listener.local_addr().context("no local address")?;
     println!("iotkit broker listening on {addr}");
-    info!(%addr, max_packet_size = args.max_packet_size, "broker started");
+    info!(%addr, max_packet_size = settings.max_packet_size, "broker started");
     let shared = Arc::new(Shared::new(Config {
-        max_packet_size: args.max_packet_size,
-        connect_timeout: Duration::from_secs(args.connect_timeout),
+        max_packet_size: settings.max_packet_size,
+        connect_timeout: settings.connect_timeout,
+        auth: Arc::new(settings.auth),
+        rules: Arc::new(settings.rules),
     }));
-    if let Some(secs) = args.stats {
+    rules::RuleSet::start(&shared)?;
+    if let Some(secs) = settings.stats {
         tokio::spawn(print_stats(Arc::clone(&shared), secs));
     }
     loop {

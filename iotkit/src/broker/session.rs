@@ -18,6 +18,7 @@ use tokio::time::{Instant, sleep_until, timeout};
 use tokio_util::codec::Framed;
 use tracing::{debug, info};
 
+use super::auth::ConnAuth;
 use super::connect::{self, Accepted};
 use super::router::Subscription;
 use super::{Message, OUTBOX_CAPACITY, Outbound, Shared};
@@ -81,9 +82,22 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
             return;
         }
     };
+    let persistent = !connect.clean_start;
     let accepted = connect::accept(*connect, conn, shared.config.max_packet_size);
+    // Policies are bound once per connection (iot:Connect checked here).
+    let will_topic = accepted.will.as_ref().map(|w| w.topic.as_str());
+    let auth = shared
+        .config
+        .auth
+        .bind(&accepted.client_id, peer.ip(), will_topic, persistent);
+    if !auth.can_connect() {
+        info!(%peer, conn, client_id = %accepted.client_id, "CONNECT denied by policy");
+        connect::refuse_not_authorized(framed.get_mut(), accepted.version).await;
+        return;
+    }
     let connack = accepted.ack.clone();
     let mut session = Session::new(shared, conn, framed, accepted);
+    session.auth = auth;
     let (tx, rx) = mpsc::channel(OUTBOX_CAPACITY);
     let taken_over = Arc::new(Notify::new());
     // Register before CONNACK: once a client holds its CONNACK, a later
@@ -109,7 +123,9 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr
         .fetch_sub(1, Ordering::Relaxed);
     session.shared.unregister(&session.client_id, conn);
     info!(client_id = %session.client_id, conn, ?end, "client disconnected");
-    if let (End::Abnormal, Some(will)) = (end, session.will.take()) {
+    if let (End::Abnormal, Some(will)) = (end, session.will.take())
+        && session.auth.can_publish(will.topic.as_str(), will.retain)
+    {
         session.shared.publish(&will);
     }
 }
@@ -144,6 +160,8 @@ struct Session {
     /// QoS 2 packet ids received and not yet released (PUBREL).
     incoming_qos2: HashSet<u16>,
     will: Option<Message>,
+    /// The connection's bound policies.
+    auth: ConnAuth,
 }
 
 impl Session {
@@ -168,6 +186,7 @@ impl Session {
             pending: VecDeque::new(),
             incoming_qos2: HashSet::new(),
             will: a.will,
+            auth: ConnAuth::default(),
         }
     }
 
@@ -294,6 +313,9 @@ impl Session {
             self.disconnect(ReasonCode::TOPIC_ALIAS_INVALID).await;
             return Err(End::Abnormal);
         }
+        if !self.auth.can_publish(p.topic.as_str(), p.retain) {
+            return self.publish_denied(p.qos, p.packet_id).await;
+        }
         let msg = Message {
             topic: p.topic,
             payload: p.payload,
@@ -336,6 +358,14 @@ impl Session {
                         ReasonCode::SHARED_SUBSCRIPTIONS_NOT_SUPPORTED
                     } else {
                         ReasonCode::UNSPECIFIED_ERROR
+                    });
+                    continue;
+                }
+                if !self.auth.can_subscribe(f) {
+                    codes.push(if v5 {
+                        ReasonCode::NOT_AUTHORIZED
+                    } else {
+                        ReasonCode(0x80)
                     });
                     continue;
                 }
@@ -403,6 +433,9 @@ impl Session {
         retain: bool,
         subscription_ids: &[u32],
     ) -> Result<(), End> {
+        if !self.auth.can_receive(msg.topic.as_str()) {
+            return Ok(());
+        }
         let qos = qos.min(msg.qos);
         if qos != QoS::AtMostOnce && self.inflight.len() >= self.receive_maximum {
             if self.pending.len() < OUTBOX_CAPACITY {
@@ -465,6 +498,28 @@ impl Session {
         self.send(packet).await?;
         self.shared.stats.msgs_out.fetch_add(1, Ordering::Relaxed);
         Ok(())
+    }
+
+    /// Answers a PUBLISH denied by policy as AWS IoT does: on 5.0 a PUBACK
+    /// (or PUBREC) with 0x87 Not authorized (nothing for QoS 0); on 3.1.1 the
+    /// connection is closed.
+    async fn publish_denied(&mut self, qos: QoS, id: Option<PacketId>) -> Result<(), End> {
+        if self.version != ProtocolVersion::V5 {
+            return Err(End::Abnormal);
+        }
+        match (qos, id) {
+            (QoS::AtLeastOnce, Some(id)) => {
+                let mut ack = PubAck::new(id);
+                ack.reason_code = ReasonCode::NOT_AUTHORIZED;
+                self.send(Packet::PubAck(ack)).await
+            }
+            (QoS::ExactlyOnce, Some(id)) => {
+                let mut rec = PubRec::new(id);
+                rec.reason_code = ReasonCode::NOT_AUTHORIZED;
+                self.send(Packet::PubRec(rec)).await
+            }
+            _ => Ok(()),
+        }
     }
 
     /// Sends held-back deliveries while the Receive Maximum allows.

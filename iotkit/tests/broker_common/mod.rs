@@ -216,3 +216,24 @@ pub fn disconnect_reason(p: Option<Packet>) -> ReasonCode {
         other => panic!("expected DISCONNECT, got {other:?}"),
     }
 }
+
+/// A fresh empty directory under the system temp dir for one test.
+pub fn scratch_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("iotkit-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+impl Broker {
+    /// Writes `toml` (and `files`, name → text) to `dir` and starts a broker
+    /// with `--config dir/broker.toml`.
+    pub fn start_with_config(dir: &std::path::Path, toml: &str, files: &[(&str, &str)]) -> Self {
+        for (name, text) in files {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        let path = dir.join("broker.toml");
+        std::fs::write(&path, toml).unwrap();
+        Self::start_with(&["--config", path.to_str().unwrap()])
+    }
+}

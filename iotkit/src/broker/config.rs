@@ -1,0 +1,197 @@
+//! `--config FILE`: the broker's TOML configuration.
+//!
+//! Every setting has a default, so the broker runs with no file at all; a
+//! command-line flag wins over the same setting in the file. Relative paths
+//! in the file are resolved against the file's directory.
+//!
+//! ```toml
+//! listen = "127.0.0.1:1883"      # --listen
+//! max_packet_size = 262144       # --max-packet-size
+//! connect_timeout = 10           # --connect-timeout (seconds)
+//! stats = 10                     # --stats (seconds; absent: no stats line)
+//! region = "us-east-1"           # ARN region used by policies (default us-east-1)
+//! account = "123456789012"       # ARN account used by policies (default 123456789012)
+//!
+//! [[policies]]                   # an AWS IoT policy document ...
+//! name = "device"
+//! path = "device-policy.json"    # ... from a file,
+//! # document = '{"Version": "2012-10-17", "Statement": [...]}'   # ... or inline
+//!
+//! [[attach]]                     # policies of one client id (exact match)
+//! client_id = "device-1"
+//! policies = ["device"]
+//!
+//! [[rules]]                      # an AWS topic-rule payload (sql, actions, ...)
+//! name = "hot"
+//! path = "hot-rule.json"
+//! # payload = '{"sql": "SELECT * FROM \'a/b\'", "actions": [...]}'  # or inline
+//! ```
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use serde::Deserialize;
+
+use super::auth::Auth;
+use super::rules::RuleSet;
+use super::{BrokerArgs, DEFAULT_MAX_PACKET_SIZE};
+
+/// Default listen address.
+pub(crate) const DEFAULT_LISTEN: &str = "127.0.0.1:1883";
+/// Default seconds a new connection has to send CONNECT.
+pub(crate) const DEFAULT_CONNECT_TIMEOUT: u64 = 10;
+/// Default ARN region of policy resources.
+pub(crate) const DEFAULT_REGION: &str = "us-east-1";
+/// Default ARN account of policy resources (the one AWS documentation uses).
+pub(crate) const DEFAULT_ACCOUNT: &str = "123456789012";
+
+/// The TOML file as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    listen: Option<SocketAddr>,
+    max_packet_size: Option<u32>,
+    connect_timeout: Option<u64>,
+    stats: Option<u64>,
+    region: Option<String>,
+    account: Option<String>,
+    #[serde(default)]
+    policies: Vec<PolicyEntry>,
+    #[serde(default)]
+    attach: Vec<AttachEntry>,
+    #[serde(default)]
+    rules: Vec<RuleEntry>,
+}
+
+/// A `[[policies]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyEntry {
+    name: String,
+    path: Option<PathBuf>,
+    document: Option<String>,
+}
+
+/// An `[[attach]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AttachEntry {
+    client_id: String,
+    policies: Vec<String>,
+}
+
+/// A `[[rules]]` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleEntry {
+    name: String,
+    path: Option<PathBuf>,
+    payload: Option<String>,
+}
+
+/// The broker's settings after defaults, file and flags are merged.
+#[derive(Debug)]
+pub(crate) struct Settings {
+    /// Address to listen on.
+    pub(crate) listen: SocketAddr,
+    /// Largest packet accepted.
+    pub(crate) max_packet_size: u32,
+    /// Time allowed before CONNECT.
+    pub(crate) connect_timeout: Duration,
+    /// Stats line interval in seconds.
+    pub(crate) stats: Option<u64>,
+    /// Authorization (allow-all when no policy is configured).
+    pub(crate) auth: Auth,
+    /// Topic rules.
+    pub(crate) rules: RuleSet,
+}
+
+/// Reads `--config` (if given) and merges it with the flags.
+pub(crate) fn load(args: &BrokerArgs) -> anyhow::Result<Settings> {
+    let (file, dir) = match &args.config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read config file {}", path.display()))?;
+            let file: File = toml::from_str(&text)
+                .with_context(|| format!("invalid config file {}", path.display()))?;
+            let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            (file, dir)
+        }
+        None => (File::default(), PathBuf::new()),
+    };
+    let listen = match args.listen.or(file.listen) {
+        Some(a) => a,
+        None => DEFAULT_LISTEN.parse().context("default listen address")?,
+    };
+    let max_packet_size = args
+        .max_packet_size
+        .or(file.max_packet_size)
+        .unwrap_or(DEFAULT_MAX_PACKET_SIZE);
+    if max_packet_size < 16 {
+        bail!("max_packet_size must be at least 16");
+    }
+    let connect_timeout = args
+        .connect_timeout
+        .or(file.connect_timeout)
+        .unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+    if connect_timeout == 0 {
+        bail!("connect_timeout must be at least 1");
+    }
+    let stats = args.stats.or(file.stats);
+    if stats == Some(0) {
+        bail!("stats must be at least 1");
+    }
+    let region = file.region.unwrap_or_else(|| DEFAULT_REGION.to_owned());
+    let account = file.account.unwrap_or_else(|| DEFAULT_ACCOUNT.to_owned());
+
+    let mut policies = HashMap::new();
+    for p in file.policies {
+        let text = inline_or_file(p.document, p.path.as_deref(), &dir, "policy", &p.name)?;
+        if policies.insert(p.name.clone(), text).is_some() {
+            bail!("policy {:?} is defined twice", p.name);
+        }
+    }
+    let attach = file
+        .attach
+        .into_iter()
+        .map(|a| (a.client_id, a.policies))
+        .collect::<Vec<_>>();
+    let auth = Auth::new(&policies, &attach, region, account)?;
+
+    let mut rules = Vec::new();
+    for r in file.rules {
+        let text = inline_or_file(r.payload, r.path.as_deref(), &dir, "rule", &r.name)?;
+        rules.push((r.name, text, dir.clone()));
+    }
+    let rules = RuleSet::new(&rules)?;
+    Ok(Settings {
+        listen,
+        max_packet_size,
+        connect_timeout: Duration::from_secs(connect_timeout),
+        stats,
+        auth,
+        rules,
+    })
+}
+
+/// The inline text, or the text of the file at `path` (relative to `dir`).
+fn inline_or_file(
+    inline: Option<String>,
+    path: Option<&Path>,
+    dir: &Path,
+    what: &str,
+    name: &str,
+) -> anyhow::Result<String> {
+    match (inline, path) {
+        (Some(text), None) => Ok(text),
+        (None, Some(path)) => {
+            let path = dir.join(path);
+            std::fs::read_to_string(&path)
+                .with_context(|| format!("{what} {name:?}: cannot read {}", path.display()))
+        }
+        _ => bail!("{what} {name:?}: give exactly one of `path` and the inline text"),
+    }
+}
