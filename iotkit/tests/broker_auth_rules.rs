@@ -419,6 +419,35 @@ fn rule_error_action_runs_when_an_action_fails() {
 }
 
 #[test]
+fn rule_context_functions_see_mqtt5_properties() {
+    let dir = scratch_dir("props");
+    let r = rule(
+        "SELECT get_mqtt_property('content_type') AS ct, \
+         get_mqtt_property('response_topic') AS rt, clientid() AS c, \
+         timestamp() > 0 AS ts FROM 'props/+'",
+        json!([{"log": {"path": "props.jsonl"}}]),
+        None,
+    );
+    let toml = "[[rules]]\nname = \"props\"\npayload = '''\n".to_owned() + &r + "\n'''\n";
+    let b = Broker::start_with_config(&dir, &toml, &[]);
+    let mut dev = Raw::connect(&b, V5, "device-5", |_| {});
+    let mut p = Publish::new(utf("props/a"), Bytes::from_static(b"{}"));
+    p.properties = iot_mqtt_codec::Properties::from_list([
+        iot_mqtt_codec::Property::ContentType(utf("application/json")),
+        iot_mqtt_codec::Property::ResponseTopic(utf("replies/device-5")),
+    ])
+    .unwrap();
+    dev.send(&Packet::Publish(p));
+    let lines = json_lines(&dir.join("props.jsonl"), 1);
+    assert_eq!(
+        lines,
+        vec![
+            json!({"ct": "application/json", "rt": "replies/device-5", "c": "device-5", "ts": true})
+        ]
+    );
+}
+
+#[test]
 fn config_errors_stop_the_broker_with_a_message() {
     let dir = scratch_dir("bad");
     let path = dir.join("broker.toml");

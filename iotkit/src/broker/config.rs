@@ -195,3 +195,74 @@ fn inline_or_file(
         _ => bail!("{what} {name:?}: give exactly one of `path` and the inline text"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: BrokerArgs,
+    }
+
+    fn args(argv: &[&str]) -> BrokerArgs {
+        Cli::try_parse_from(std::iter::once("broker").chain(argv.iter().copied()))
+            .unwrap()
+            .args
+    }
+
+    #[test]
+    fn defaults_without_a_file_allow_everything() {
+        let s = load(&args(&[])).unwrap();
+        assert_eq!(s.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(s.max_packet_size, DEFAULT_MAX_PACKET_SIZE);
+        assert_eq!(s.connect_timeout, Duration::from_secs(10));
+        assert_eq!(s.stats, None);
+        let conn = s
+            .auth
+            .bind("anyone", std::net::Ipv4Addr::LOCALHOST.into(), None, false);
+        assert!(conn.can_connect() && conn.can_publish("a/b", true));
+    }
+
+    #[test]
+    fn file_settings_apply_and_flags_win() {
+        let dir = std::env::temp_dir().join(format!("iotkit-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("broker.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:1999\"\nstats = 7\nconnect_timeout = 3\n",
+        )
+        .unwrap();
+        let p = path.to_str().unwrap();
+        let s = load(&args(&["--config", p, "--stats", "2"])).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:1999");
+        assert_eq!(s.stats, Some(2));
+        assert_eq!(s.connect_timeout, Duration::from_secs(3));
+        std::fs::write(&path, "lisen = \"x\"\n").unwrap();
+        assert!(load(&args(&["--config", p])).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn default_region_and_account_make_the_arns() {
+        let doc = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": "iot:Connect", "Resource": "arn:aws:iot:us-east-1:123456789012:client/a"}]}"#;
+        let policies = HashMap::from([("p".to_owned(), doc.to_owned())]);
+        let attach = [("a".to_owned(), vec!["p".to_owned()])];
+        let auth = Auth::new(
+            &policies,
+            &attach,
+            DEFAULT_REGION.into(),
+            DEFAULT_ACCOUNT.into(),
+        )
+        .unwrap();
+        let ip = std::net::Ipv4Addr::LOCALHOST.into();
+        assert!(auth.bind("a", ip, None, false).can_connect());
+        assert!(!auth.bind("b", ip, None, false).can_connect());
+        assert!(!auth.bind("a", ip, None, false).can_publish("t", false));
+    }
+}

@@ -15,10 +15,11 @@
 //! (`ruleName`, `topic`, `clientId`, `base64OriginalPayload`, `failures`).
 //!
 //! Every publish whose topic matches a rule's FROM filter is handed, with
-//! its context (client id, timestamp, MQTT 5 user properties), to one worker
-//! thread over a bounded queue ([`QUEUE_CAPACITY`]; when it is full the
-//! message skips the rules and is counted as `dropped`), so evaluation and
-//! file I/O never hold up routing. Basic Ingest: a PUBLISH to
+//! its context (`clientid()`, `timestamp()`, MQTT 5 user properties and
+//! `get_mqtt_property()` values; `sourceip()` is not filled yet), to one
+//! worker thread over a bounded queue ([`QUEUE_CAPACITY`]; when it is full
+//! the message skips the rules and is counted as `dropped`), so evaluation
+//! and file I/O never hold up routing. Basic Ingest: a PUBLISH to
 //! `$aws/rules/{ruleName}/...` goes to that rule only (FROM is ignored) and
 //! never to subscribers; an unknown or disabled rule name drops it.
 //!
@@ -37,7 +38,7 @@ use std::sync::{Arc, OnceLock};
 use anyhow::{Context as _, bail};
 use base64::Engine as _;
 use bytes::Bytes;
-use iot_mqtt_codec::{Properties, QoS, Utf8Str};
+use iot_mqtt_codec::{Properties, Property, QoS, Utf8Str};
 use iot_sql::{Context, Message as SqlMessage, Outcome, Rule, SqlVersion, Template};
 use serde::Deserialize;
 use tracing::{debug, warn};
@@ -295,6 +296,17 @@ impl RuleSet {
             .duration_since(std::time::UNIX_EPOCH)
             .ok()
             .and_then(|d| i64::try_from(d.as_millis()).ok());
+        for p in msg.properties.iter() {
+            match p {
+                Property::PayloadFormatIndicator(v) => context.mqtt.format_indicator = Some(v == 1),
+                Property::ContentType(v) => context.mqtt.content_type = Some(v.as_str().to_owned()),
+                Property::ResponseTopic(v) => {
+                    context.mqtt.response_topic = Some(v.as_str().to_owned());
+                }
+                Property::CorrelationData(v) => context.mqtt.correlation_data = Some(v.to_vec()),
+                _ => {}
+            }
+        }
         context.user_properties = msg
             .properties
             .user_properties()
