@@ -265,6 +265,46 @@ fn policy_denied_receive_is_silently_not_delivered() {
     m.expect_silence(Duration::from_millis(300));
 }
 
+#[test]
+fn policy_will_to_a_denied_topic_is_not_published() {
+    let b = policy_broker("will");
+    let mut m = Raw::connect(&b, V5, "monitor", |_| {});
+    assert_eq!(subscribe(&mut m, &["devices/#"]), vec![0x01]);
+    let mut d2 = Raw::connect(&b, V5, "device-2", |_| {});
+    assert_eq!(subscribe(&mut d2, &["devices/device-2/#"]), vec![0x01]);
+    let will = |topic: &'static str| {
+        move |c: &mut Connect| {
+            c.will = Some(iot_mqtt_codec::Will {
+                qos: QoS::AtLeastOnce,
+                retain: false,
+                properties: iot_mqtt_codec::Properties::new(),
+                topic: utf(topic),
+                payload: Bytes::from_static(b"gone"),
+            });
+        }
+    };
+    // device-1 may not publish to device-2's topics, its will included.
+    drop(Raw::connect(
+        &b,
+        V311,
+        "device-1",
+        will("devices/device-2/will"),
+    ));
+    // Its own topic is allowed: the monitor gets that will.
+    drop(Raw::connect(
+        &b,
+        V311,
+        "device-1",
+        will("devices/device-1/will"),
+    ));
+    let (topic, payload) = recv_publish(&mut m);
+    assert_eq!(
+        (topic.as_str(), &payload[..]),
+        ("devices/device-1/will", &b"gone"[..])
+    );
+    d2.expect_silence(Duration::from_millis(300));
+}
+
 const HOT_SQL: &str =
     "SELECT temp, clientid() AS device FROM 'devices/+/telemetry' WHERE temp > 30";
 
