@@ -361,19 +361,19 @@ impl Session {
                     });
                     continue;
                 }
-                if !self.auth.can_subscribe(f) {
-                    codes.push(if v5 {
-                        ReasonCode::NOT_AUTHORIZED
-                    } else {
-                        ReasonCode(0x80)
-                    });
-                    continue;
-                }
                 if topic_match::TopicFilter::new(f).is_err() {
                     codes.push(if v5 {
                         ReasonCode::TOPIC_FILTER_INVALID
                     } else {
                         ReasonCode::UNSPECIFIED_ERROR
+                    });
+                    continue;
+                }
+                if !self.auth.can_subscribe(f) {
+                    codes.push(if v5 {
+                        ReasonCode::NOT_AUTHORIZED
+                    } else {
+                        ReasonCode(0x80)
                     });
                     continue;
                 }
