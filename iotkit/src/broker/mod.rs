@@ -5,7 +5,9 @@
 //! `topic-match`. This module holds the command-line arguments, the state
 //! shared by all connections and the accept loop; [`connect`] negotiates
 //! CONNECT/CONNACK, [`session`] runs one connection, [`router`] is the
-//! subscription table and [`retained`] the retained-message store.
+//! subscription table (topic-match's `SubscriptionIndex`: one copy per
+//! client per publish, MQTT 5 shared subscriptions round robin) and
+//! [`retained`] the retained-message store (topic-match's `RetainedIndex`).
 //!
 //! Limits and deliberate simplifications of this first slice:
 //! - sessions live as long as their network connection (no stored sessions,
@@ -18,7 +20,7 @@
 //!   `--stats` line);
 //! - the largest packet accepted is [`DEFAULT_MAX_PACKET_SIZE`] (256 KiB)
 //!   unless `--max-packet-size` says otherwise;
-//! - no topic aliases (Topic Alias Maximum 0) and no shared subscriptions.
+//! - no topic aliases (Topic Alias Maximum 0).
 
 mod connect;
 mod retained;
@@ -53,8 +55,12 @@ pub(crate) const OUTBOX_CAPACITY: usize = 1024;
 #[derive(Debug, Args)]
 #[command(
     after_help = "Logs go to stderr; set RUST_LOG to filter them (default: info).
+A client with overlapping subscriptions gets one copy per publish (highest QoS, all
+subscription identifiers). MQTT 5 shared subscriptions ($share/GROUP/FILTER) send each
+message to one member of each group, round robin, and get no retained messages on
+subscribe; MQTT 3.1.1 reads $share/... as an ordinary filter.
 Not yet supported: TLS, WebSocket, HTTP publish, policies, rules, shadows, persistence,
-topic aliases, shared subscriptions.
+topic aliases.
 
 Examples:
   iotkit broker
