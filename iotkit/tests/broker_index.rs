@@ -211,15 +211,30 @@ fn shared_group_of_two_gets_each_message_exactly_once_in_total() {
     let mut a = Raw::connect(&b, V5, "member-a", |_| {});
     let mut m = Raw::connect(&b, V5, "member-b", |_| {});
     assert_eq!(
-        subscribe(&mut a, "$share/work/jobs/#", opts(QoS::AtLeastOnce), None),
+        subscribe(
+            &mut a,
+            "$share/workers/jobs/#",
+            opts(QoS::AtLeastOnce),
+            None
+        ),
         1
     );
     assert_eq!(
-        subscribe(&mut m, "$share/work/jobs/+", opts(QoS::AtLeastOnce), None),
+        subscribe(
+            &mut m,
+            "$share/workers/jobs/+",
+            opts(QoS::AtLeastOnce),
+            None
+        ),
         1
     );
     assert_eq!(
-        subscribe(&mut m, "$share/work/jobs/#", opts(QoS::AtLeastOnce), None),
+        subscribe(
+            &mut m,
+            "$share/workers/jobs/#",
+            opts(QoS::AtLeastOnce),
+            None
+        ),
         1
     );
     // An ordinary subscriber still gets every message (4.8.2).
@@ -232,8 +247,8 @@ fn shared_group_of_two_gets_each_message_exactly_once_in_total() {
     for i in 0..10 {
         publish(&mut p, "jobs/x", &i.to_string(), QoS::AtLeastOnce, false);
     }
-    // Two shared subscriptions match ($share/work/jobs/# with members a and
-    // b, $share/work/jobs/+ with member b): one copy for each, 20 in total.
+    // Two shared subscriptions match ($share/workers/jobs/# with members a and
+    // b, $share/workers/jobs/+ with member b): one copy for each, 20 in total.
     let mut members = [a, m];
     let got = collect(&mut members, 20);
     for m in &mut members {
@@ -245,7 +260,7 @@ fn shared_group_of_two_gets_each_message_exactly_once_in_total() {
         .flat_map(|i| [i.to_string(), i.to_string()])
         .collect();
     assert_eq!(all, expected);
-    // Round robin over the two members of $share/work/jobs/#: a gets some.
+    // Round robin over the two members of $share/workers/jobs/#: a gets some.
     assert!(!got[0].is_empty(), "{got:?}");
     for i in 0..10 {
         assert_eq!(payload(&recv_publish(&mut plain)), i.to_string());
