@@ -480,3 +480,23 @@ fn mosquitto_v5_shared_subscription_members_split_the_messages() {
     // Round robin: both members got messages.
     assert_eq!(per.len(), 2, "{per:?}");
 }
+
+#[test]
+fn paho_v5_shared_and_overlapping_subscriptions() {
+    if !peers(&[&["python3", "-c", "import paho.mqtt.client"]]) {
+        return;
+    }
+    let b = Broker::start();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/broker_index_paho.py");
+    let out = run_bounded(
+        Command::new("python3").args([script, "127.0.0.1", &b.port()]),
+        Duration::from_secs(60),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "paho test failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("paho: all ok"), "{stdout}");
+}
