@@ -214,12 +214,15 @@ impl Router {
             }
             _ => {}
         });
+        // Deliveries merges QoS and identifiers only; Retain As Published
+        // is merged here (any matching subscription asking for it keeps RETAIN).
+        keep_retain.sort_unstable();
         let mut routes: Vec<Route> = merged
             .merge()
             .map(|d| Route {
                 conn: *d.client,
                 qos: QoS::try_from(d.qos).unwrap_or(QoS::AtMostOnce),
-                retain_as_published: keep_retain.contains(d.client),
+                retain_as_published: keep_retain.binary_search(d.client).is_ok(),
                 subscription_ids: d.subscription_ids.to_vec(),
             })
             .collect();
