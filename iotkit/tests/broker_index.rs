@@ -169,6 +169,33 @@ fn overlapping_subscriptions_keep_no_local_per_subscription() {
     s.expect_silence(QUIET);
 }
 
+#[test]
+fn retain_as_published_survives_merging_overlapping_subscriptions() {
+    let b = Broker::start();
+    let mut keep = Raw::connect(&b, V5, "rap", |_| {});
+    let mut rap = opts(QoS::AtMostOnce);
+    rap.retain_as_published = true;
+    assert_eq!(subscribe(&mut keep, "rap/+", rap, None), 0);
+    assert_eq!(
+        subscribe(&mut keep, "rap/#", opts(QoS::AtMostOnce), None),
+        0
+    );
+    let mut clear = Raw::connect(&b, V5, "no-rap", |_| {});
+    assert_eq!(
+        subscribe(&mut clear, "rap/#", opts(QoS::AtMostOnce), None),
+        0
+    );
+    let mut p = Raw::connect(&b, V5, "rap-pub", |_| {});
+    publish(&mut p, "rap/t", "r", QoS::AtMostOnce, true);
+    // MQTT-3.3.1-12: with Retain As Published the RETAIN flag is kept; the
+    // single merged copy keeps it because one matching subscription asked.
+    let got = recv_publish(&mut keep);
+    assert!(got.retain);
+    keep.expect_silence(QUIET);
+    // MQTT-3.3.1-12 (option 0) / MQTT-3.3.1-9: forwarded with RETAIN 0.
+    assert!(!recv_publish(&mut clear).retain);
+}
+
 /// Reads PUBLISHes from `members` until `n` arrived in total; returns
 /// payloads per member index.
 fn collect(members: &mut [Raw], n: usize) -> Vec<Vec<String>> {
