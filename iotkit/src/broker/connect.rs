@@ -65,7 +65,7 @@ pub(super) fn accept(connect: Connect, conn: u64, max_packet_size: u32) -> Accep
         }
         ack_props.push(Property::MaximumPacketSize(max_packet_size));
         ack_props.push(Property::TopicAliasMaximum(0));
-        ack_props.push(Property::SharedSubscriptionAvailable(0));
+        ack_props.push(Property::SharedSubscriptionAvailable(1));
         // Sessions end with the connection here: say so (3.2.2.3.2).
         if connect
             .properties

@@ -5,7 +5,9 @@
 //! `topic-match`. This module holds the command-line arguments, the state
 //! shared by all connections and the accept loop; [`connect`] negotiates
 //! CONNECT/CONNACK, [`session`] runs one connection, [`router`] is the
-//! subscription table and [`retained`] the retained-message store;
+//! subscription table (topic-match's `SubscriptionIndex`: one copy per
+//! client per publish, MQTT 5 shared subscriptions round robin) and
+//! [`retained`] the retained-message store (topic-match's `RetainedIndex`);
 //! [`config`] reads `--config FILE`, [`auth`] applies `iot-policy` policies
 //! and [`rules`] runs `iot-sql` topic rules.
 //!
@@ -20,7 +22,7 @@
 //!   `--stats` line);
 //! - the largest packet accepted is [`DEFAULT_MAX_PACKET_SIZE`] (256 KiB)
 //!   unless `--max-packet-size` says otherwise;
-//! - no topic aliases (Topic Alias Maximum 0) and no shared subscriptions.
+//! - no topic aliases (Topic Alias Maximum 0).
 
 mod auth;
 mod config;
@@ -60,6 +62,11 @@ pub(crate) const OUTBOX_CAPACITY: usize = 1024;
 #[command(
     after_help = "Logs go to stderr; set RUST_LOG to filter them (default: info).
 
+A client with overlapping subscriptions gets one copy per publish (highest QoS, all
+subscription identifiers). MQTT 5 shared subscriptions ($share/GROUP/FILTER) send each
+message to one member of each group, round robin, and get no retained messages on
+subscribe; MQTT 3.1.1 reads $share/... as an ordinary filter.
+
 Config file (TOML, --config): every flag above as a key (listen, max_packet_size,
 connect_timeout, stats; a flag wins over the file), plus
   region, account            ARN parts for policies (default us-east-1, 123456789012)
@@ -71,8 +78,7 @@ connect_timeout, stats; a flag wins over the file), plus
 Relative paths are relative to the config file. With no [[policies]] everything is
 allowed; with some, iot:Connect, Publish, RetainPublish, Subscribe and Receive are
 checked as AWS IoT does. PUBLISH to $aws/rules/NAME/... goes only to rule NAME.
-Not yet supported: TLS, WebSocket, HTTP publish, shadows, persistence,
-topic aliases, shared subscriptions.
+Not yet supported: TLS, WebSocket, HTTP publish, shadows, persistence, topic aliases.
 
 Examples:
   iotkit broker

@@ -351,25 +351,26 @@ impl Session {
         let mut retained = Vec::new();
         {
             let mut state = self.shared.lock();
+            let version = if v5 {
+                topic_match::ProtocolVersion::V5
+            } else {
+                topic_match::ProtocolVersion::V311
+            };
             for (filter, options) in &s.filters {
-                let f = filter.as_str();
-                if f.starts_with("$share/") {
-                    codes.push(if v5 {
-                        ReasonCode::SHARED_SUBSCRIPTIONS_NOT_SUPPORTED
-                    } else {
-                        ReasonCode::UNSPECIFIED_ERROR
-                    });
-                    continue;
-                }
-                if topic_match::TopicFilter::new(f).is_err() {
+                // `$share/{group}/{filter}` is a shared subscription in 5.0
+                // only; 3.1.1 reads it as an ordinary filter.
+                let Ok(parsed) = topic_match::SubscribeFilter::parse(filter.as_str(), version)
+                else {
                     codes.push(if v5 {
                         ReasonCode::TOPIC_FILTER_INVALID
                     } else {
                         ReasonCode::UNSPECIFIED_ERROR
                     });
                     continue;
-                }
-                if !self.auth.can_subscribe(f) {
+                };
+                // iot:Subscribe is asked for the filter as the client sent it
+                // (`topicfilter/$share/...` for a shared subscription).
+                if !self.auth.can_subscribe(filter.as_str()) {
                     codes.push(if v5 {
                         ReasonCode::NOT_AUTHORIZED
                     } else {
@@ -381,15 +382,20 @@ impl Session {
                     options: *options,
                     id,
                 };
-                let existed = state.router.subscribe(self.conn, f, sub);
-                codes.push(ReasonCode(u8::from(options.qos)));
-                let send_retained = match options.retain_handling {
-                    RetainHandling::SendAtSubscribe => true,
-                    RetainHandling::SendIfNew => !existed,
-                    RetainHandling::DoNotSend => false,
+                let Ok(existed) = state.router.subscribe(self.conn, &parsed, sub) else {
+                    codes.push(ReasonCode::UNSPECIFIED_ERROR);
+                    continue;
                 };
+                codes.push(ReasonCode(u8::from(options.qos)));
+                // No retained messages for a new shared subscription (4.8.2).
+                let send_retained = parsed.group().is_none()
+                    && match options.retain_handling {
+                        RetainHandling::SendAtSubscribe => true,
+                        RetainHandling::SendIfNew => !existed,
+                        RetainHandling::DoNotSend => false,
+                    };
                 if send_retained {
-                    for m in state.retained.matching(f) {
+                    for m in state.retained.matching(parsed.filter()) {
                         retained.push((m, options.qos));
                     }
                 }
