@@ -6,6 +6,9 @@
 //! shared by all connections and the accept loop; [`connect`] negotiates
 //! CONNECT/CONNACK, [`session`] runs one connection, [`router`] is the
 //! subscription table and [`retained`] the retained-message store.
+//! [`shadow`] serves Device Shadows on the reserved `$aws/things/...` topics
+//! and refuses the other reserved `$aws/` topics; [`persist`] keeps shadows and
+//! retained messages under `--data-dir`.
 //!
 //! Limits and deliberate simplifications of this first slice:
 //! - sessions live as long as their network connection (no stored sessions,
@@ -21,12 +24,15 @@
 //! - no topic aliases (Topic Alias Maximum 0) and no shared subscriptions.
 
 mod connect;
+mod persist;
 mod retained;
 mod router;
 mod session;
+mod shadow;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -53,12 +59,17 @@ pub(crate) const OUTBOX_CAPACITY: usize = 1024;
 #[derive(Debug, Args)]
 #[command(
     after_help = "Logs go to stderr; set RUST_LOG to filter them (default: info).
-Not yet supported: TLS, WebSocket, HTTP publish, policies, rules, shadows, persistence,
+Device Shadows are served on $aws/things/THING/shadow[/name/SHADOW]/{update,get,delete}
+(answers on .../accepted, .../rejected, .../update/delta, .../update/documents); other
+reserved $aws/ topics are refused (5.0: PUBACK/PUBREC 0x87; 3.1.1: disconnect), except
+Basic Ingest $aws/rules/. With --data-dir, shadows and retained messages survive a restart.
+Not yet supported: TLS, WebSocket, HTTP publish, policies, rules,
 topic aliases, shared subscriptions.
 
 Examples:
   iotkit broker
-  iotkit broker --listen 0.0.0.0:1883 --stats 10"
+  iotkit broker --listen 0.0.0.0:1883 --stats 10
+  iotkit broker --data-dir ./iotkit-data"
 )]
 pub(crate) struct BrokerArgs {
     /// Address to listen on (port 0 picks a free port; the bound address is
@@ -75,6 +86,10 @@ pub(crate) struct BrokerArgs {
     /// Print a statistics line (connections, messages/s in and out) every SECS seconds.
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     stats: Option<u64>,
+    /// Directory where shadows and retained messages are saved (atomically, on
+    /// every accepted change) and loaded from at start; default: memory only.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
 }
 
 /// Settings every connection reads.
@@ -84,6 +99,8 @@ pub(crate) struct Config {
     pub(crate) max_packet_size: u32,
     /// Time allowed between accept and CONNECT.
     pub(crate) connect_timeout: Duration,
+    /// Where shadows and retained messages persist (`None`: memory only).
+    pub(crate) data_dir: Option<PathBuf>,
 }
 
 /// An application message on its way through the broker.
@@ -156,6 +173,8 @@ pub(crate) struct Shared {
     pub(crate) config: Config,
     /// Counters.
     pub(crate) stats: Stats,
+    /// Device shadows ([`shadow`]).
+    pub(crate) shadows: shadow::Shadows,
     state: Mutex<State>,
     next_conn: AtomicU64,
 }
@@ -165,6 +184,7 @@ impl Shared {
         Self {
             config,
             stats: Stats::default(),
+            shadows: shadow::Shadows::default(),
             state: Mutex::new(State::default()),
             next_conn: AtomicU64::new(1),
         }
@@ -212,9 +232,13 @@ impl Shared {
     /// Stores `msg` if retained and queues it for every matching subscriber.
     /// Returns how many connections it was queued for.
     pub(crate) fn publish(&self, msg: &Message) -> usize {
+        if shadow::serve(self, msg) {
+            return 0; // A shadow request: answered on its response topics, not routed.
+        }
         let mut state = self.lock();
         if msg.retain {
             state.retained.store(msg);
+            persist::retained(&self.config, msg);
         }
         let routes = state.router.route(msg.topic.as_str(), msg.from);
         let mut queued = 0;
@@ -272,7 +296,9 @@ async fn serve(args: BrokerArgs) -> anyhow::Result<()> {
     let shared = Arc::new(Shared::new(Config {
         max_packet_size: args.max_packet_size,
         connect_timeout: Duration::from_secs(args.connect_timeout),
+        data_dir: args.data_dir,
     }));
+    shadow::restore(&shared)?;
     if let Some(secs) = args.stats {
         tokio::spawn(print_stats(Arc::clone(&shared), secs));
     }
