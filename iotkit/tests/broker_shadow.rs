@@ -368,6 +368,22 @@ fn reserved_topics_are_refused_except_shadow_requests_and_basic_ingest() {
             other => panic!("{topic}: expected PUBACK, got {other:?}"),
         }
     }
+    // QoS 2: PUBREC 0x87 ends the exchange; QoS 0: dropped, connection kept.
+    let mut p = Publish::new(
+        Utf8Str::new("$aws/things/t1/jobs/get").unwrap(),
+        Bytes::from_static(b"{}"),
+    );
+    p.qos = QoS::ExactlyOnce;
+    p.packet_id = Some(pid(20));
+    c.send(&Packet::Publish(p));
+    match c.recv() {
+        Some(Packet::PubRec(r)) => assert_eq!(r.reason_code, ReasonCode::NOT_AUTHORIZED),
+        other => panic!("expected PUBREC, got {other:?}"),
+    }
+    c.send(&Packet::Publish(Publish::new(
+        Utf8Str::new("$aws/things/t1/jobs/get").unwrap(),
+        Bytes::from_static(b"{}"),
+    )));
     c.ping();
 
     // MQTT 3.1.1 has no reason codes: the connection is closed.
@@ -438,4 +454,17 @@ fn data_dir_keeps_shadows_and_retained_messages_across_a_restart() {
     let got = sub.expect(&format!("{base}/get/accepted"));
     assert_eq!(got["version"], 3);
     assert!(got["state"].get("delta").is_none(), "{got}");
+}
+
+#[test]
+fn broker_help_documents_shadows_and_data_dir() {
+    let out = run_bounded(
+        Command::new(env!("CARGO_BIN_EXE_iotkit")).args(["broker", "--help"]),
+        WAIT,
+    );
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    for needle in ["--data-dir", "Device Shadows", "0x87", "$aws/rules/"] {
+        assert!(help.contains(needle), "{needle} missing from:\n{help}");
+    }
 }
