@@ -401,7 +401,15 @@ fn data_dir_keeps_shadows_and_retained_messages_across_a_restart() {
     let base = "$aws/things/boiler/shadow";
     {
         let b = Broker::start_with(&["--data-dir", dir.path()]);
-        let mut sub = Sub::start(&b, "5", &[&format!("{base}/update/accepted")], "ready/r1");
+        let mut sub = Sub::start(
+            &b,
+            "5",
+            &[
+                &format!("{base}/update/accepted"),
+                &format!("{base}/get/accepted"),
+            ],
+            "ready/r1",
+        );
         pub_msg(
             &b,
             "5",
@@ -418,6 +426,22 @@ fn data_dir_keeps_shadows_and_retained_messages_across_a_restart() {
             &[],
         );
         assert_eq!(sub.expect(&format!("{base}/update/accepted"))["version"], 2);
+        // A named shadow updated twice, then deleted (at version 2).
+        let aux = "$aws/things/boiler/shadow/name/aux";
+        for _ in 0..2 {
+            pub_msg(
+                &b,
+                "5",
+                &format!("{aux}/update"),
+                r#"{"state":{"desired":{"a":1}}}"#,
+                &[],
+            );
+        }
+        pub_msg(&b, "5", &format!("{aux}/delete"), "", &[]);
+        pub_msg(&b, "5", &format!("{base}/get"), "", &[]);
+        // Every request above was answered before this GET (one connection
+        // each, in order): the delete is accepted and written.
+        assert_eq!(sub.expect(&format!("{base}/get/accepted"))["version"], 2);
         pub_msg(&b, "311", "plant/boiler/status", "running", &["-r"]);
         // A retained message deleted before the restart stays deleted.
         pub_msg(&b, "311", "plant/boiler/old", "gone", &["-r"]);
@@ -428,7 +452,11 @@ fn data_dir_keeps_shadows_and_retained_messages_across_a_restart() {
     let mut sub = Sub::start(
         &b,
         "5",
-        &[&format!("{base}/get/accepted"), "plant/#"],
+        &[
+            &format!("{base}/get/accepted"),
+            "plant/#",
+            "$aws/things/boiler/shadow/name/aux/+/+",
+        ],
         "ready/r2",
     );
     // The retained message is delivered to the new subscriber.
@@ -454,6 +482,22 @@ fn data_dir_keeps_shadows_and_retained_messages_across_a_restart() {
     let got = sub.expect(&format!("{base}/get/accepted"));
     assert_eq!(got["version"], 3);
     assert!(got["state"].get("delta").is_none(), "{got}");
+
+    // The deleted named shadow stayed deleted and remembers its version:
+    // GET is a 404, re-creating it continues from version 2 (spec §1.7, §6).
+    let aux = "$aws/things/boiler/shadow/name/aux";
+    pub_msg(&b, "5", &format!("{aux}/get"), "", &[]);
+    let rej = sub.expect(&format!("{aux}/get/rejected"));
+    assert_eq!(rej["code"], 404);
+    assert_eq!(rej["message"], "No shadow exists with name: 'aux'");
+    pub_msg(
+        &b,
+        "5",
+        &format!("{aux}/update"),
+        r#"{"state":{"reported":{"a":1}}}"#,
+        &[],
+    );
+    assert_eq!(sub.expect(&format!("{aux}/update/accepted"))["version"], 3);
 }
 
 #[test]
