@@ -512,3 +512,30 @@ fn broker_help_documents_shadows_and_data_dir() {
         assert!(help.contains(needle), "{needle} missing from:\n{help}");
     }
 }
+
+#[test]
+fn shadow_write_failure_is_a_500_and_changes_nothing() {
+    if !mosquitto() {
+        return;
+    }
+    let dir = TempDir::new("shadow-500");
+    // A plain file where the thing's directory would go: the write fails.
+    std::fs::create_dir_all(dir.0.join("shadows")).unwrap();
+    std::fs::write(dir.0.join("shadows").join("blocked"), b"").unwrap();
+    let b = Broker::start_with(&["--data-dir", dir.path()]);
+    let base = "$aws/things/blocked/shadow";
+    let mut sub = Sub::start(&b, "5", &[&format!("{base}/+/+")], "ready/blocked");
+    pub_msg(
+        &b,
+        "5",
+        &format!("{base}/update"),
+        r#"{"state":{"desired":{"x":1}},"clientToken":"w1"}"#,
+        &[],
+    );
+    let rej = sub.expect(&format!("{base}/update/rejected"));
+    assert_eq!(rej["code"], 500);
+    assert_eq!(rej["message"], "Internal service failure");
+    assert_eq!(rej["clientToken"], "w1");
+    pub_msg(&b, "5", &format!("{base}/get"), "", &[]);
+    assert_eq!(sub.expect(&format!("{base}/get/rejected"))["code"], 404);
+}

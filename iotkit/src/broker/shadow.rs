@@ -24,8 +24,8 @@ use anyhow::Context as _;
 use bytes::Bytes;
 use iot_mqtt_codec::{Properties, QoS, Utf8Str};
 use shadow_doc::{
-    Config as ShadowConfig, ErrorKind, MemoryStore, Operation, Shadow, ShadowError, ShadowKey,
-    ShadowStore as _, ShadowTopic, Suffix,
+    Config as ShadowConfig, ErrorKind, Limits, MemoryStore, Operation, Shadow, ShadowError,
+    ShadowKey, ShadowStore as _, ShadowTopic, Suffix, lenient_client_token,
 };
 use tracing::{debug, info, warn};
 
@@ -88,15 +88,15 @@ pub(crate) fn serve(shared: &Shared, msg: &Message) -> bool {
                 }
                 r
             }
-            Err(err) => vec![rejected(&err, now)],
+            Err(err) => vec![rejected(err, request, now)],
         },
         Operation::Get => match shadows.store.get(key, request, now) {
             Ok(doc) => vec![(Suffix::Accepted, serde_json::to_vec(&doc))],
-            Err(err) => vec![rejected(&err, now)],
+            Err(err) => vec![rejected(err, request, now)],
         },
         Operation::Delete => match shadows.change(dir, key, |s| s.delete(request, now)) {
             Ok(doc) => vec![(Suffix::Accepted, serde_json::to_vec(&doc))],
-            Err(err) => vec![rejected(&err, now)],
+            Err(err) => vec![rejected(err, request, now)],
         },
     };
     debug!(topic = %topic, "shadow request served");
@@ -121,7 +121,16 @@ pub(crate) fn serve(shared: &Shared, msg: &Message) -> bool {
     true
 }
 
-fn rejected(err: &ShadowError, now: u64) -> (Suffix, Result<Vec<u8>, serde_json::Error>) {
+/// The `/rejected` answer; a storage failure (500, raised here, not by the
+/// library) echoes the request's `clientToken` like the library's errors do.
+fn rejected(
+    mut err: ShadowError,
+    request: &[u8],
+    now: u64,
+) -> (Suffix, Result<Vec<u8>, serde_json::Error>) {
+    if err.code() == 500 && err.client_token().is_none() {
+        err = err.with_client_token(lenient_client_token(request, &Limits::default()));
+    }
     (Suffix::Rejected, serde_json::to_vec(&err.to_document(now)))
 }
 
@@ -165,6 +174,10 @@ impl Shadows {
         let mut count = 0;
         for thing in read_dir_names(&root)? {
             let thing_dir = root.join(&thing);
+            if !thing_dir.is_dir() {
+                warn!(path = %thing_dir.display(), "not a shadow directory; ignored");
+                continue;
+            }
             let classic = thing_dir.join("classic.json");
             if classic.is_file() {
                 self.load_one(&classic, &thing, None)?;
