@@ -9,7 +9,10 @@
 //! client per publish, MQTT 5 shared subscriptions round robin) and
 //! [`retained`] the retained-message store (topic-match's `RetainedIndex`);
 //! [`config`] reads `--config FILE`, [`auth`] applies `iot-policy` policies
-//! and [`rules`] runs `iot-sql` topic rules.
+//! and [`rules`] runs `iot-sql` topic rules; [`shadow`] serves Device Shadows
+//! on the reserved `$aws/things/...` topics and refuses the other reserved
+//! `$aws/` topics; [`persist`] keeps shadows and retained messages under
+//! `--data-dir`.
 //!
 //! Limits and deliberate simplifications of this first slice:
 //! - sessions live as long as their network connection (no stored sessions,
@@ -27,10 +30,12 @@
 mod auth;
 mod config;
 mod connect;
+mod persist;
 mod retained;
 mod router;
 mod rules;
 mod session;
+mod shadow;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -67,6 +72,11 @@ subscription identifiers). MQTT 5 shared subscriptions ($share/GROUP/FILTER) sen
 message to one member of each group, round robin, and get no retained messages on
 subscribe; MQTT 3.1.1 reads $share/... as an ordinary filter.
 
+Device Shadows are served on $aws/things/THING/shadow[/name/SHADOW]/{update,get,delete}
+(answers on .../accepted, .../rejected, .../update/delta, .../update/documents); other
+reserved $aws/ topics are refused (5.0: PUBACK/PUBREC 0x87; 3.1.1: disconnect), except
+Basic Ingest $aws/rules/. With --data-dir, shadows and retained messages survive a restart.
+
 Config file (TOML, --config): every flag above as a key (listen, max_packet_size,
 connect_timeout, stats; a flag wins over the file), plus
   region, account            ARN parts for policies (default us-east-1, 123456789012)
@@ -78,12 +88,13 @@ connect_timeout, stats; a flag wins over the file), plus
 Relative paths are relative to the config file. With no [[policies]] everything is
 allowed; with some, iot:Connect, Publish, RetainPublish, Subscribe and Receive are
 checked as AWS IoT does. PUBLISH to $aws/rules/NAME/... goes only to rule NAME.
-Not yet supported: TLS, WebSocket, HTTP publish, shadows, persistence, topic aliases.
+Not yet supported: TLS, WebSocket, HTTP publish, topic aliases.
 
 Examples:
   iotkit broker
   iotkit broker --listen 0.0.0.0:1883 --stats 10
-  iotkit broker --config broker.toml"
+  iotkit broker --config broker.toml
+  iotkit broker --data-dir ./iotkit-data"
 )]
 pub(crate) struct BrokerArgs {
     /// TOML configuration file (policies, rules and the settings below).
@@ -103,6 +114,10 @@ pub(crate) struct BrokerArgs {
     /// Print a statistics line (connections, messages/s in and out) every SECS seconds.
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     stats: Option<u64>,
+    /// Directory where shadows and retained messages are saved (atomically, on
+    /// every accepted change) and loaded from at start; default: memory only.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
 }
 
 /// Settings every connection reads.
@@ -116,6 +131,8 @@ pub(crate) struct Config {
     pub(crate) auth: Arc<auth::Auth>,
     /// Topic rules.
     pub(crate) rules: Arc<rules::RuleSet>,
+    /// Where shadows and retained messages persist (`None`: memory only).
+    pub(crate) data_dir: Option<PathBuf>,
 }
 
 /// An application message on its way through the broker.
@@ -190,6 +207,8 @@ pub(crate) struct Shared {
     pub(crate) config: Config,
     /// Counters.
     pub(crate) stats: Stats,
+    /// Device shadows ([`shadow`]).
+    pub(crate) shadows: shadow::Shadows,
     state: Mutex<State>,
     next_conn: AtomicU64,
 }
@@ -199,6 +218,7 @@ impl Shared {
         Self {
             config,
             stats: Stats::default(),
+            shadows: shadow::Shadows::default(),
             state: Mutex::new(State::default()),
             next_conn: AtomicU64::new(1),
         }
@@ -248,14 +268,19 @@ impl Shared {
     /// Stores `msg` if retained and queues it for every matching subscriber.
     /// Returns how many connections it was queued for.
     pub(crate) fn publish(&self, msg: &Message) -> usize {
-        // Rules first, outside the lock; Basic Ingest stops here.
+        // Rules first, outside the lock (rules may select shadow request
+        // topics, as in AWS); Basic Ingest stops here.
         let client_id = || self.lock().client_ids.get(&msg.from).cloned();
         if self.config.rules.on_publish(self, msg, client_id) {
             return 0;
         }
+        if shadow::serve(self, msg) {
+            return 0; // A shadow request: answered on its response topics, not routed.
+        }
         let mut state = self.lock();
         if msg.retain {
             state.retained.store(msg);
+            persist::retained(&self.config, msg);
         }
         let routes = state.router.route(msg.topic.as_str(), msg.from);
         let mut queued = 0;
@@ -316,7 +341,9 @@ async fn serve(args: BrokerArgs) -> anyhow::Result<()> {
         connect_timeout: settings.connect_timeout,
         auth: Arc::new(settings.auth),
         rules: Arc::new(settings.rules),
+        data_dir: args.data_dir.clone(),
     }));
+    shadow::restore(&shared)?;
     rules::RuleSet::start(&shared)?;
     if let Some(secs) = settings.stats {
         tokio::spawn(print_stats(Arc::clone(&shared), secs));

@@ -21,6 +21,7 @@ use tracing::{debug, info};
 use super::auth::ConnAuth;
 use super::connect::{self, Accepted};
 use super::router::Subscription;
+use super::shadow;
 use super::{Message, OUTBOX_CAPACITY, Outbound, Shared};
 
 /// A write that takes longer than this closes the connection (a client that
@@ -324,6 +325,9 @@ impl Session {
             properties: p.properties,
             from: self.conn,
         };
+        if shadow::check_client_publish(msg.topic.as_str()) == shadow::Reserved::Refused {
+            return self.refuse_reserved(&msg, p.packet_id).await;
+        }
         match (p.qos, p.packet_id) {
             (QoS::AtLeastOnce, Some(id)) => {
                 self.shared.publish(&msg);
@@ -562,6 +566,31 @@ impl Session {
                 debug!(conn = self.conn, "write timed out");
                 Err(End::Abnormal)
             }
+        }
+    }
+
+    /// Refuses a PUBLISH on a reserved `$aws/` topic the broker does not serve
+    /// (see [`shadow`]), as AWS IoT answers an unauthorized publish: MQTT 5
+    /// QoS 1/2 get PUBACK/PUBREC with 0x87 Not authorized (3.3.4, the message
+    /// is not delivered) and the connection stays; MQTT 5 QoS 0 has no answer
+    /// and is dropped; MQTT 3.1.1 has no reason codes, so the connection is closed.
+    async fn refuse_reserved(&mut self, msg: &Message, id: Option<PacketId>) -> Result<(), End> {
+        debug!(conn = self.conn, topic = %msg.topic, "publish to a reserved topic refused");
+        if self.version != ProtocolVersion::V5 {
+            return Err(End::Abnormal);
+        }
+        match (msg.qos, id) {
+            (QoS::AtLeastOnce, Some(id)) => {
+                let mut ack = PubAck::new(id);
+                ack.reason_code = ReasonCode::NOT_AUTHORIZED;
+                self.send(Packet::PubAck(ack)).await
+            }
+            (QoS::ExactlyOnce, Some(id)) => {
+                let mut rec = PubRec::new(id);
+                rec.reason_code = ReasonCode::NOT_AUTHORIZED;
+                self.send(Packet::PubRec(rec)).await
+            }
+            _ => Ok(()),
         }
     }
 
