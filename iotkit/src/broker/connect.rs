@@ -6,11 +6,10 @@ use iot_mqtt_codec::{
     ConnAck, Connect, ErrorKind, Packet, Properties, Property, ProtocolVersion, ReasonCode, Utf8Str,
 };
 use tokio::io::AsyncWriteExt as _;
-use tokio::net::TcpStream;
 use tokio::time::timeout;
 
-use super::Message;
 use super::session::WRITE_TIMEOUT;
+use super::{Message, Stream};
 
 /// The outcome of an accepted CONNECT.
 #[derive(Debug)]
@@ -98,7 +97,7 @@ pub(super) fn accept(connect: Connect, conn: u64, max_packet_size: u32) -> Accep
 
 /// Answers a CONNECT denied by policy: CONNACK 0x87 Not authorized (5.0) or
 /// return code 0x05 Not authorized (3.1.1); the caller closes.
-pub(super) async fn refuse_not_authorized(stream: &mut TcpStream, version: ProtocolVersion) {
+pub(super) async fn refuse_not_authorized(stream: &mut Stream, version: ProtocolVersion) {
     let code = if version == ProtocolVersion::V5 {
         ReasonCode::NOT_AUTHORIZED
     } else {
@@ -121,7 +120,7 @@ pub(super) async fn refuse_not_authorized(stream: &mut TcpStream, version: Proto
 ///
 /// Other malformed CONNECTs are closed without a CONNACK: their protocol
 /// version is not known for sure.
-pub(super) async fn refuse(stream: &mut TcpStream, kind: ErrorKind) {
+pub(super) async fn refuse(stream: &mut Stream, kind: ErrorKind) {
     let (version, code) = match kind {
         ErrorKind::UnsupportedProtocolLevel(level) if level > 5 => (
             ProtocolVersion::V5,

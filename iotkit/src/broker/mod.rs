@@ -49,12 +49,22 @@ use anyhow::Context as _;
 use bytes::Bytes;
 use clap::Args;
 use iot_mqtt_codec::{Properties, QoS, Utf8Str};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, mpsc};
 use tracing::{debug, info, warn};
 
 use retained::Retained;
 use router::Router;
+
+/// A client's byte stream, whatever carries it (TCP today; TLS or WebSocket
+/// listeners hand their streams to [`session::run`] the same way).
+pub(crate) type Stream = Box<dyn Transport>;
+
+/// What a listener must provide for a connection to run on it.
+pub(crate) trait Transport: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Transport for T {}
 
 /// Default largest packet accepted from a client, fixed header included: 256 KiB.
 pub(crate) const DEFAULT_MAX_PACKET_SIZE: u32 = 256 * 1024;
@@ -352,7 +362,7 @@ async fn serve(args: BrokerArgs) -> anyhow::Result<()> {
         match listener.accept().await {
             Ok((stream, peer)) => {
                 let _ = stream.set_nodelay(true);
-                tokio::spawn(session::run(Arc::clone(&shared), stream, peer));
+                tokio::spawn(session::run(Arc::clone(&shared), Box::new(stream), peer));
             }
             Err(err) => {
                 // Typically out of file descriptors: back off instead of spinning.

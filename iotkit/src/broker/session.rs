@@ -12,7 +12,6 @@ use iot_mqtt_codec::{
     Disconnect, Packet, PacketId, Properties, Property, ProtocolVersion, PubAck, PubComp, PubRec,
     PubRel, Publish, QoS, ReasonCode, RetainHandling, SubAck, Subscribe, UnsubAck, Unsubscribe,
 };
-use tokio::net::TcpStream;
 use tokio::sync::{Notify, mpsc};
 use tokio::time::{Instant, sleep_until, timeout};
 use tokio_util::codec::Framed;
@@ -22,7 +21,7 @@ use super::auth::ConnAuth;
 use super::connect::{self, Accepted};
 use super::router::Subscription;
 use super::shadow;
-use super::{Message, OUTBOX_CAPACITY, Outbound, Shared};
+use super::{Message, OUTBOX_CAPACITY, Outbound, Shared, Stream};
 
 /// A write that takes longer than this closes the connection (a client that
 /// stops reading must not pin its session forever).
@@ -56,7 +55,7 @@ enum Awaiting {
 }
 
 /// Runs one accepted connection to its end.
-pub(crate) async fn run(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
+pub(crate) async fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr) {
     let conn = shared.next_conn_id();
     let codec =
         MqttCodec::new(ProtocolVersion::V311).with_max_packet_size(shared.config.max_packet_size);
@@ -146,7 +145,7 @@ struct Session {
     conn: u64,
     client_id: String,
     version: ProtocolVersion,
-    framed: Framed<TcpStream, MqttCodec>,
+    framed: Framed<Stream, MqttCodec>,
     /// Keep Alive in seconds (0: none).
     keep_alive: u16,
     /// Maximum Packet Size the client accepts (MQTT-3.1.2-24 for 5.0).
@@ -167,12 +166,7 @@ struct Session {
 
 impl Session {
     /// Builds the session for an accepted CONNECT.
-    fn new(
-        shared: Arc<Shared>,
-        conn: u64,
-        framed: Framed<TcpStream, MqttCodec>,
-        a: Accepted,
-    ) -> Self {
+    fn new(shared: Arc<Shared>, conn: u64, framed: Framed<Stream, MqttCodec>, a: Accepted) -> Self {
         Self {
             shared,
             conn,
