@@ -99,7 +99,7 @@ pub(crate) struct Plan {
     pub(crate) where_: Option<Node>,
     /// The top-level payload members the statement reads, or `None` when it
     /// needs the whole payload (`*`).
-    pub(crate) payload_fields: Option<Vec<Box<str>>>,
+    pub(crate) payload_fields: Option<Arc<[Box<str>]>>,
 }
 
 pub(crate) struct Compiler<'s> {
@@ -162,7 +162,7 @@ impl Compiler<'_> {
         };
         let where_ = st.where_.as_ref().map(|w| self.expr(w)).transpose()?;
         let projection = self.projection(&st.select)?;
-        let payload_fields = payload_fields(&sets, where_.as_ref(), &projection);
+        let payload_fields = payload_fields(&sets, where_.as_ref(), &projection).map(Arc::from);
         Ok(Plan {
             version: self.version,
             from,
@@ -451,7 +451,7 @@ fn payload_fields(sets: &[Node], where_: Option<&Node>, p: &Projection) -> Optio
 }
 
 /// Adds the payload members `n` reads; `None` when it needs the whole payload.
-fn collect(n: &Node, out: &mut Vec<Box<str>>) -> Option<()> {
+pub(crate) fn collect(n: &Node, out: &mut Vec<Box<str>>) -> Option<()> {
     match n {
         Node::Const(_) | Node::Var(_) => {}
         Node::Star | Node::RawPayload => return None,

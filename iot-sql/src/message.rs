@@ -174,6 +174,9 @@ pub struct Message<'a> {
     pub(crate) basic_ingest: bool,
     pub(crate) raw: Cow<'a, [u8]>,
     pub(crate) payload: Value,
+    /// Set by [`Message::for_rule`] when only these top-level members were
+    /// built (`None`: the whole payload was).
+    pub(crate) selected: Option<Arc<[Box<str>]>>,
     pub(crate) context: &'a Context,
     pub(crate) external: Option<&'a dyn External>,
 }
@@ -210,7 +213,27 @@ impl<'a> Message<'a> {
             None => Value::from_json(payload),
         };
         let value = parsed.unwrap_or_else(|| Value::Binary(Arc::from(payload)));
-        Self::build(topic, Cow::Borrowed(payload), value)
+        let mut msg = Self::build(topic, Cow::Borrowed(payload), value);
+        if matches!(msg.payload, Value::Object(_)) {
+            msg.selected.clone_from(&rule.plan.payload_fields);
+        }
+        msg
+    }
+
+    /// The same message with its whole payload built, for an expression that
+    /// reads members a selective [`Message::for_rule`] skipped.
+    pub(crate) fn complete(&self) -> Message<'_> {
+        let value =
+            Value::from_json(&self.raw).unwrap_or_else(|| Value::Binary(Arc::from(&*self.raw)));
+        Message {
+            topic: self.topic,
+            basic_ingest: self.basic_ingest,
+            raw: Cow::Borrowed(&self.raw),
+            payload: value,
+            selected: None,
+            context: self.context,
+            external: self.external,
+        }
     }
 
     /// A message whose payload is already a JSON value (its raw bytes, for
@@ -231,6 +254,7 @@ impl<'a> Message<'a> {
             basic_ingest,
             raw,
             payload,
+            selected: None,
             context: &EMPTY_CONTEXT,
             external: None,
         }

@@ -28,6 +28,8 @@ use crate::value::Value;
 #[derive(Clone, Debug)]
 pub struct Template {
     parts: Vec<Part>,
+    /// Top-level payload members the holes read (`None`: the whole payload).
+    fields: Option<Vec<Box<str>>>,
 }
 
 #[derive(Clone, Debug)]
@@ -51,12 +53,29 @@ impl Template {
                 TemplatePart::Hole(e) => compiler.expr(&e).map(Part::Expr),
             })
             .collect::<Result<Vec<_>, Error>>()?;
-        Ok(Self { parts })
+        let mut fields = Vec::new();
+        let whole = parts.iter().any(|p| {
+            matches!(p, Part::Expr(node) if crate::compile::collect(node, &mut fields).is_none())
+        });
+        Ok(Self {
+            parts,
+            fields: (!whole).then_some(fields),
+        })
     }
 
     /// Renders against a message: strings as their text, Undefined as
     /// nothing, other values as compact JSON.
     pub(crate) fn render(&self, rule: &Rule, msg: &Message<'_>) -> Result<String, EvalError> {
+        // A message built for the rule alone lacks the members only the
+        // template reads: build the whole payload for it then.
+        let covered = match (&msg.selected, &self.fields) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(have), Some(need)) => need.iter().all(|f| have.contains(f)),
+        };
+        if !covered {
+            return self.render(rule, &msg.complete());
+        }
         let flag = Cell::new(false);
         let vars = if self.parts.iter().any(|p| matches!(p, Part::Expr(_)))
             && !rule.plan.sets.is_empty()
@@ -83,5 +102,31 @@ impl Template {
             }
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Message, Outcome, Rule, SqlVersion};
+
+    #[test]
+    fn a_template_reads_members_the_rule_alone_does_not() {
+        let rule = Rule::parse(
+            "SELECT t FROM 'things/+/telemetry' WHERE t > 1",
+            SqlVersion::V2016_03_23,
+        )
+        .unwrap();
+        let t = rule.template("alerts/${topic(2)}/${device}/${t}").unwrap();
+        let payload = br#"{"t": 2, "device": "d-9", "skipped": [1, 2]}"#;
+        let msg = Message::for_rule(&rule, "things/x/telemetry", payload);
+        assert!(matches!(rule.evaluate(&msg).unwrap(), Outcome::Emit(_)));
+        assert_eq!(rule.render(&t, &msg).unwrap(), "alerts/x/d-9/2");
+        // A template that reads the whole payload gets all of it.
+        let all = rule.template("${encode(*, 'base64')}").unwrap();
+        let full = Message::new("things/x/telemetry", payload);
+        assert_eq!(
+            rule.render(&all, &msg).unwrap(),
+            rule.render(&all, &full).unwrap()
+        );
     }
 }

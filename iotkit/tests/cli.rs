@@ -70,6 +70,8 @@ fn demo_follows_one_message_through_every_crate() {
     assert!(policy[2].ends_with("-> ExplicitDeny"), "{policy:?}");
     // The rule: 31.5 °C > 30 fires; round(31.5 * 1.8 + 32) = round(88.7) = 89.
     let fired = line("fires; republish to");
+    // The republish template reads `device`, which the rule itself does not.
+    assert!(fired.contains(r#""alerts/7/sensor-7""#), "{fired}");
     assert!(
         fired.contains(r#"{"building":"7","celsius":31.5,"fahrenheit":89}"#),
         "{fired}"
