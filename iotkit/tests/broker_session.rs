@@ -600,3 +600,85 @@ fn aws_lifecycle_topics_cannot_be_published_by_clients() {
         other => panic!("expected PUBACK 0x87, got {other:?}"),
     }
 }
+
+#[test]
+fn paho_v311_and_v5_persistent_sessions_aliases_and_lifecycle_events() {
+    if !peers(&[&["python3", "-c", "import paho.mqtt.client"]]) {
+        return;
+    }
+    let b = Broker::start();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/broker_session_paho.py");
+    let out = run_bounded(
+        Command::new("python3").args([script, "127.0.0.1", &b.port()]),
+        Duration::from_secs(60),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "paho test failed:\n{stdout}\n{stderr}"
+    );
+    assert!(stdout.contains("paho sessions: all ok"), "{stdout}");
+}
+
+/// CONNECT edit: persistent session (60 s) with Receive Maximum `n`.
+fn persistent_receive_maximum(n: u16) -> impl FnOnce(&mut Connect) {
+    move |c: &mut Connect| {
+        c.clean_start = false;
+        c.properties = props(&[
+            Property::SessionExpiryInterval(60),
+            Property::ReceiveMaximum(n),
+        ]);
+    }
+}
+
+#[test]
+fn mqtt_3_3_4_9_resend_after_reconnect_respects_the_new_receive_maximum() {
+    let b = Broker::start();
+    let (mut s, _) = Raw::connect_ack(&b, V5, "sess-rm", persistent_receive_maximum(2));
+    subscribe(&mut s, "rm/t", QoS::AtLeastOnce);
+    let mut p = Raw::connect(&b, V5, "pub-rm", |_| {});
+    publish(&mut p, "rm/t", "a", QoS::AtLeastOnce, &[]);
+    publish(&mut p, "rm/t", "b", QoS::AtLeastOnce, &[]);
+    publish(&mut p, "rm/t", "c", QoS::AtLeastOnce, &[]);
+    // Two in flight (Receive Maximum 2), "c" held back; none acknowledged.
+    assert_eq!(payload(&recv_publish(&mut s)), "a");
+    assert_eq!(payload(&recv_publish(&mut s)), "b");
+    drop(s);
+    let (mut s, connack) = Raw::connect_ack(&b, V5, "sess-rm", persistent_receive_maximum(1));
+    assert!(connack.session_present);
+    let first = recv_publish(&mut s);
+    assert!(first.dup, "{first:?}");
+    assert_eq!(payload(&first), "a");
+    // Nothing more may be sent before "a" is acknowledged (MQTT-3.3.4-9):
+    // the PINGRESP comes first.
+    s.ping();
+    ack(&mut s, &first);
+    let second = recv_publish(&mut s);
+    assert_eq!(payload(&second), "b");
+    s.ping();
+    ack(&mut s, &second);
+    assert_eq!(payload(&recv_publish(&mut s)), "c");
+}
+
+#[test]
+fn mqtt_3_1_4_3_session_takeover_keeps_the_stored_session() {
+    let b = Broker::start();
+    let (mut first, _) = Raw::connect_ack(&b, V5, "sess-take", persistent(60));
+    subscribe(&mut first, "tk/t", QoS::AtLeastOnce);
+    let (mut second, ack) = Raw::connect_ack(&b, V5, "sess-take", persistent(60));
+    assert_eq!(
+        disconnect_reason(first.recv()),
+        ReasonCode::SESSION_TAKEN_OVER
+    );
+    assert!(ack.session_present, "the session survives the takeover");
+    let mut p = Raw::connect(&b, V5, "pub-take", |_| {});
+    publish(
+        &mut p,
+        "tk/t",
+        "to the new connection",
+        QoS::AtLeastOnce,
+        &[],
+    );
+    assert_eq!(payload(&recv_publish(&mut second)), "to the new connection");
+}
