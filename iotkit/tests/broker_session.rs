@@ -682,3 +682,37 @@ fn mqtt_3_1_4_3_session_takeover_keeps_the_stored_session() {
     );
     assert_eq!(payload(&recv_publish(&mut second)), "to the new connection");
 }
+
+#[test]
+fn offline_queue_is_bounded_at_1000_messages() {
+    const LIMIT: usize = 1000;
+    let b = Broker::start();
+    let (mut s, _) = Raw::connect_ack(&b, V5, "sess-bound", persistent(60));
+    subscribe(&mut s, "bd/t", QoS::AtLeastOnce);
+    disconnect(s);
+    let mut p = Raw::connect(&b, V5, "pub-bound", |_| {});
+    let started = Instant::now();
+    for i in 0..LIMIT + 5 {
+        publish(&mut p, "bd/t", &i.to_string(), QoS::AtLeastOnce, &[]);
+    }
+    let queued_in = started.elapsed();
+    let started = Instant::now();
+    let (mut s, ack0) = Raw::connect_ack(&b, V5, "sess-bound", persistent(60));
+    assert!(ack0.session_present);
+    for i in 0..LIMIT {
+        let m = recv_publish(&mut s);
+        assert_eq!(payload(&m), i.to_string(), "queued in order, oldest first");
+        ack(&mut s, &m);
+    }
+    let drained_in = started.elapsed();
+    publish(&mut p, "bd/t", "marker", QoS::AtLeastOnce, &[]);
+    assert_eq!(
+        payload(&recv_publish(&mut s)),
+        "marker",
+        "messages past the limit are dropped"
+    );
+    eprintln!(
+        "{} offline messages queued in {queued_in:?}, resumed and drained in {drained_in:?}",
+        LIMIT + 5
+    );
+}

@@ -105,6 +105,8 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr) {
     session
         .shared
         .register(&session.client_id, conn, tx, Arc::clone(&taken_over));
+    let queued = store::take_queued(&session.shared, &session.client_id);
+    session.pending.extend(queued);
     if session.send(Packet::ConnAck(connack)).await.is_err() {
         session.shared.unregister(&session.client_id, conn);
         session.hand_back(&mut rx, None);

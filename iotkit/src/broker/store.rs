@@ -328,6 +328,18 @@ pub(crate) async fn open(shared: &Shared, client_id: &str, conn: u64, req: Reque
     opened
 }
 
+/// Deliveries held for `client_id` while its resumed session had no outbox
+/// yet (between [`open`] and registration); empty once the outbox exists.
+pub(crate) fn take_queued(shared: &Shared, client_id: &str) -> VecDeque<Held> {
+    let mut state = shared.lock();
+    state
+        .sessions
+        .sessions
+        .get_mut(client_id)
+        .map(|s| std::mem::take(&mut s.queue))
+        .unwrap_or_default()
+}
+
 /// Hands the session back when its connection ends: the state is kept for a
 /// later connection, `will` (when the connection ended abnormally and policy
 /// allows it) is published after `will_delay` seconds unless the client comes
@@ -505,6 +517,46 @@ mod tests {
         assert_eq!(fresh.properties.message_expiry_interval(), Some(10));
     }
 
+    /// Stores an offline session `client_id` under `key`.
+    fn stored(store: &mut Store, client_id: &str, key: u64) {
+        store.sessions.insert(
+            client_id.to_owned(),
+            Stored {
+                key,
+                generation: 1,
+                expiry: 10,
+                online: false,
+                released: Arc::new(Notify::new()),
+                saved: Saved::default(),
+                queue: VecDeque::new(),
+                will: Some(msg(None)),
+            },
+        );
+        store.keys.insert(key, client_id.to_owned());
+    }
+
+    #[test]
+    fn discard_removes_the_session_and_its_subscriptions_from_the_router() {
+        use super::super::router::Subscription;
+        use iot_mqtt_codec::SubscriptionOptions;
+        use topic_match::{ProtocolVersion, SubscribeFilter};
+
+        let mut state = super::super::State::default();
+        let filter = SubscribeFilter::parse("a/+", ProtocolVersion::V5).unwrap();
+        let sub = Subscription {
+            options: SubscriptionOptions::new(QoS::AtLeastOnce),
+            id: None,
+        };
+        state.router.subscribe(5, &filter, sub).unwrap();
+        stored(&mut state.sessions, "c", 5);
+        assert_eq!(state.router.route("a/b", 9).len(), 1);
+        let will = Store::discard(&mut state, "c");
+        assert!(will.is_some(), "the delayed will goes with the session");
+        assert!(state.router.route("a/b", 9).is_empty());
+        assert!(!state.sessions.is_stored(5));
+        assert_eq!(state.sessions.len(), 0);
+    }
+
     #[test]
     fn hold_skips_qos_0_unknown_keys_and_respects_the_limit() {
         let mut store = Store::default();
@@ -516,20 +568,7 @@ mod tests {
             since: Instant::now(),
         };
         assert!(!store.hold(5, held(QoS::AtLeastOnce)));
-        store.sessions.insert(
-            "c".to_owned(),
-            Stored {
-                key: 5,
-                generation: 1,
-                expiry: 10,
-                online: false,
-                released: Arc::new(Notify::new()),
-                saved: Saved::default(),
-                queue: VecDeque::new(),
-                will: None,
-            },
-        );
-        store.keys.insert(5, "c".to_owned());
+        stored(&mut store, "c", 5);
         assert!(!store.hold(5, held(QoS::AtMostOnce)));
         for _ in 0..QUEUE_LIMIT {
             assert!(store.hold(5, held(QoS::AtLeastOnce)));
