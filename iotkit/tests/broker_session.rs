@@ -192,7 +192,7 @@ fn mqtt_3_1_2_11_session_expired_then_reconnect_gets_session_present_0() {
     let (mut s, _) = Raw::connect_ack(&b, V5, "sess-exp", persistent(1));
     subscribe(&mut s, "x/t", QoS::AtLeastOnce);
     disconnect(s);
-    sleep(Duration::from_millis(2500));
+    sleep(Duration::from_millis(3000));
     let mut p = Raw::connect(&b, V5, "pub-exp", |_| {});
     publish(&mut p, "x/t", "after expiry", QoS::AtLeastOnce, &[]);
     let (mut s, ack) = Raw::connect_ack(&b, V5, "sess-exp", persistent(60));
@@ -246,7 +246,7 @@ fn v311_persistent_session_expiry_flag_expires_clean_session_0() {
     let b = Broker::start_with(&["--persistent-session-expiry", "1"]);
     let (s, _) = Raw::connect_ack(&b, V311, "sess-311-exp", persistent(0));
     disconnect(s);
-    sleep(Duration::from_millis(2500));
+    sleep(Duration::from_millis(3000));
     let (_s, ack) = Raw::connect_ack(&b, V311, "sess-311-exp", persistent(0));
     assert!(!ack.session_present);
 }
@@ -715,4 +715,39 @@ fn offline_queue_is_bounded_at_1000_messages() {
         "{} offline messages queued in {queued_in:?}, resumed and drained in {drained_in:?}",
         LIMIT + 5
     );
+}
+
+#[test]
+fn mqtt_3_1_2_26_outbound_topic_aliases_within_the_client_maximum() {
+    let b = Broker::start();
+    let mut s = Raw::connect(&b, V5, "sub-oa", |c| {
+        c.properties = props(&[Property::TopicAliasMaximum(2)]);
+    });
+    subscribe(&mut s, "oa/#", QoS::AtMostOnce);
+    let mut p = Raw::connect(&b, V5, "pub-oa", |_| {});
+    for t in ["oa/a", "oa/a", "oa/b", "oa/c", "oa/a"] {
+        publish(&mut p, t, t, QoS::AtMostOnce, &[]);
+    }
+    let mut got = Vec::new();
+    for _ in 0..5 {
+        let m = recv_publish(&mut s);
+        got.push((
+            m.topic.to_string(),
+            m.properties.topic_alias(),
+            payload(&m).to_owned(),
+        ));
+    }
+    let want = [
+        ("oa/a", Some(1), "oa/a"),
+        ("", Some(1), "oa/a"),
+        ("oa/b", Some(2), "oa/b"),
+        // Past the client's maximum (2): sent in full, no alias.
+        ("oa/c", None, "oa/c"),
+        ("", Some(1), "oa/a"),
+    ];
+    let want: Vec<_> = want
+        .iter()
+        .map(|(t, a, p)| ((*t).to_owned(), *a, (*p).to_owned()))
+        .collect();
+    assert_eq!(got, want);
 }

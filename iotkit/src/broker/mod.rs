@@ -15,7 +15,7 @@
 //! `--data-dir`. [`store`] keeps sessions that outlive their connection
 //! (3.1.1 Clean Session 0, 5.0 Session Expiry Interval), with redelivery,
 //! session expiry, the Will Delay Interval and Message Expiry; [`alias`]
-//! resolves inbound MQTT 5 topic aliases; [`events`] publishes the AWS IoT
+//! resolves inbound MQTT 5 topic aliases and assigns outbound ones; [`events`] publishes the AWS IoT
 //! lifecycle events on `$aws/events/presence/...`.
 //!
 //! Limits and deliberate simplifications of this first slice:
@@ -27,8 +27,8 @@
 //!   `--stats` line);
 //! - the largest packet accepted is [`DEFAULT_MAX_PACKET_SIZE`] (256 KiB)
 //!   unless `--max-packet-size` says otherwise;
-//! - inbound topic aliases only (Topic Alias Maximum
-//!   [`alias::TOPIC_ALIAS_MAXIMUM`]); none are sent to clients.
+//! - topic aliases: inbound up to [`alias::TOPIC_ALIAS_MAXIMUM`]; outbound
+//!   for a client's first topics only (an alias is never reassigned).
 
 mod alias;
 mod auth;
@@ -108,10 +108,10 @@ Sessions: 3.1.1 Clean Session 0 and 5.0 Session Expiry Interval > 0 keep subscri
 QoS 1/2 messages queued while offline (up to 1000) and unacknowledged messages (resent
 with DUP on reconnect, CONNACK Session Present 1); 3.1.1 sessions expire after
 --persistent-session-expiry seconds (default 3600, as AWS IoT). Will Delay Interval and
-Message Expiry Interval are honoured; inbound topic aliases up to 10. Lifecycle events
-are published on $aws/events/presence/{connected,disconnected}/CLIENT_ID (AWS JSON).
-Not yet supported: TLS, WebSocket, HTTP publish, outbound topic aliases, stored sessions
-across a restart.
+Message Expiry Interval are honoured; topic aliases: up to 10 from each client, and to a
+client that allows them, its first topics. Lifecycle events are published on
+$aws/events/presence/{connected,disconnected}/CLIENT_ID (AWS JSON).
+Not yet supported: TLS, WebSocket, HTTP publish, stored sessions across a restart.
 
 Examples:
   iotkit broker

@@ -17,7 +17,7 @@ use tokio::time::{Instant, sleep_until, timeout};
 use tokio_util::codec::Framed;
 use tracing::{debug, info};
 
-use super::alias::Aliases;
+use super::alias::{Aliases, Outgoing};
 use super::auth::ConnAuth;
 use super::connect::{self, Accepted};
 use super::events::{Presence, Reason};
@@ -75,6 +75,7 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr) {
     };
     let persistent = !connect.clean_start;
     let request = store::Request::of(&connect, shared.config.persistent_session_expiry);
+    let out_aliases = Outgoing::new(&connect.properties);
     let accepted = connect::accept(*connect, conn, shared.config.max_packet_size);
     // Policies are bound once per connection (iot:Connect checked here).
     let will_topic = accepted.will.as_ref().map(|w| w.topic.as_str());
@@ -96,6 +97,7 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr) {
     let mut session = Session::new(shared, conn, framed, accepted);
     session.auth = auth;
     session.lease = opened.lease;
+    session.out_aliases = out_aliases;
     session.restore(opened.saved);
     let presence = Presence::new(&session.client_id, conn, peer.ip());
     let (tx, mut rx) = mpsc::channel(OUTBOX_CAPACITY);
@@ -171,6 +173,8 @@ struct Session {
     lease: Option<Lease>,
     /// Inbound topic aliases (MQTT 5).
     aliases: Aliases,
+    /// Topic aliases we send (MQTT 5, when the client allows them).
+    out_aliases: Outgoing,
     /// Why the connection ended (the lifecycle event's `disconnectReason`).
     reason: Reason,
 }
@@ -196,6 +200,7 @@ impl Session {
             auth: ConnAuth::default(),
             lease: None,
             aliases: Aliases::default(),
+            out_aliases: Outgoing::default(),
             reason: Reason::ConnectionLost,
         }
     }
@@ -651,6 +656,9 @@ impl Session {
             }
             return Ok(());
         }
+        let mut packet = packet;
+        self.out_aliases
+            .apply(&mut packet, self.version, self.max_outgoing);
         self.send(packet).await?;
         self.shared.stats.msgs_out.fetch_add(1, Ordering::Relaxed);
         Ok(())
