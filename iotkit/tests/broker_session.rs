@@ -544,6 +544,17 @@ fn aws_lifecycle_connected_and_client_initiated_disconnected_events() {
     assert_eq!(off["clientInitiatedDisconnect"], true);
     assert_eq!(off["disconnectReason"], "CLIENT_INITIATED_DISCONNECT");
     assert_eq!(off["sessionIdentifier"], on["sessionIdentifier"]);
+    // AWS: "The Connect and Disconnect messages for a client connection have
+    // the same version number", monotonically increasing per client id.
+    assert_eq!(off["versionNumber"], on["versionNumber"]);
+    let _again = Raw::connect(&b, V311, "dev-lc", |_| {});
+    let (_, next) = next_event(&mut w, "dev-lc");
+    assert_eq!(next["eventType"], "connected");
+    assert!(
+        next["versionNumber"].as_u64() > on["versionNumber"].as_u64(),
+        "{next} after {on}"
+    );
+    assert_ne!(next["sessionIdentifier"], on["sessionIdentifier"]);
 }
 
 #[test]

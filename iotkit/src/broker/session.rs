@@ -248,6 +248,12 @@ impl Session {
                     Packet::Publish(p)
                 }
             };
+            if packet.encoded_len(self.version) > self.max_outgoing {
+                // MQTT-3.1.2-25: the new connection accepts less; dropped.
+                self.inflight.remove(&id);
+                self.shared.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
             self.send(packet).await?;
         }
         // Beyond the Receive Maximum: delivered again later as new messages.
