@@ -9,9 +9,11 @@
 //! ([`Store::hold`]). What a session keeps (MQTT 5 4.1):
 //! - its subscriptions (in the router, under the key);
 //! - QoS 1/2 messages queued while offline and the Receive-Maximum backlog,
-//!   at most [`QUEUE_LIMIT`] messages (AWS IoT also bounds what it queues per
-//!   session); newer messages beyond it are dropped and counted. QoS 0
-//!   messages are not queued for an offline client (as AWS IoT does);
+//!   at most [`QUEUE_LIMIT`] messages per session; newer messages beyond it
+//!   are dropped and counted on the `--stats` line (AWS IoT bounds stored
+//!   messages by a per-account queuing rate and the session expiry; a
+//!   per-session count is this broker's choice). QoS 0 messages are not
+//!   queued for an offline client (AWS IoT stores QoS 1 messages only);
 //! - outgoing QoS 1/2 messages not yet acknowledged, resent in their original
 //!   order on reconnect with DUP set (or PUBREL for those already PUBREC'd,
 //!   MQTT-4.4.0-1);
