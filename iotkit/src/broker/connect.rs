@@ -8,6 +8,7 @@ use iot_mqtt_codec::{
 use tokio::io::AsyncWriteExt as _;
 use tokio::time::timeout;
 
+use super::alias::TOPIC_ALIAS_MAXIMUM;
 use super::session::WRITE_TIMEOUT;
 use super::{Message, Stream};
 
@@ -63,16 +64,8 @@ pub(super) fn accept(connect: Connect, conn: u64, max_packet_size: u32) -> Accep
             }
         }
         ack_props.push(Property::MaximumPacketSize(max_packet_size));
-        ack_props.push(Property::TopicAliasMaximum(0));
+        ack_props.push(Property::TopicAliasMaximum(TOPIC_ALIAS_MAXIMUM));
         ack_props.push(Property::SharedSubscriptionAvailable(1));
-        // Sessions end with the connection here: say so (3.2.2.3.2).
-        if connect
-            .properties
-            .session_expiry_interval()
-            .is_some_and(|n| n > 0)
-        {
-            ack_props.push(Property::SessionExpiryInterval(0));
-        }
     }
     let will = connect.will.map(|w| Message {
         topic: w.topic,

@@ -12,30 +12,36 @@
 //! and [`rules`] runs `iot-sql` topic rules; [`shadow`] serves Device Shadows
 //! on the reserved `$aws/things/...` topics and refuses the other reserved
 //! `$aws/` topics; [`persist`] keeps shadows and retained messages under
-//! `--data-dir`.
+//! `--data-dir`. [`store`] keeps sessions that outlive their connection
+//! (3.1.1 Clean Session 0, 5.0 Session Expiry Interval), with redelivery,
+//! session expiry, the Will Delay Interval and Message Expiry; [`alias`]
+//! resolves inbound MQTT 5 topic aliases and assigns outbound ones; [`events`] publishes the AWS IoT
+//! lifecycle events on `$aws/events/presence/...`.
 //!
 //! Limits and deliberate simplifications of this first slice:
-//! - sessions live as long as their network connection (no stored sessions,
-//!   CONNACK Session Present is always 0); no redelivery;
-//! - Will Delay Interval and Message Expiry are not acted on (expiry is
-//!   passed through unchanged);
+//! - stored sessions live in memory only (not under `--data-dir`); an
+//!   offline session holds at most [`store::QUEUE_LIMIT`] messages, QoS 1/2 only;
 //! - each connection has a bounded outbound queue ([`OUTBOX_CAPACITY`]
 //!   messages, plus as many held back by its Receive Maximum); a subscriber
 //!   that falls further behind loses messages (counted as `dropped` on the
 //!   `--stats` line);
 //! - the largest packet accepted is [`DEFAULT_MAX_PACKET_SIZE`] (256 KiB)
 //!   unless `--max-packet-size` says otherwise;
-//! - no topic aliases (Topic Alias Maximum 0).
+//! - topic aliases: inbound up to [`alias::TOPIC_ALIAS_MAXIMUM`]; outbound
+//!   for a client's first topics only (an alias is never reassigned).
 
+mod alias;
 mod auth;
 mod config;
 mod connect;
+mod events;
 mod persist;
 mod retained;
 mod router;
 mod rules;
 mod session;
 mod shadow;
+mod store;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -98,7 +104,14 @@ connect_timeout, stats; a flag wins over the file), plus
 Relative paths are relative to the config file. With no [[policies]] everything is
 allowed; with some, iot:Connect, Publish, RetainPublish, Subscribe and Receive are
 checked as AWS IoT does. PUBLISH to $aws/rules/NAME/... goes only to rule NAME.
-Not yet supported: TLS, WebSocket, HTTP publish, topic aliases.
+Sessions: 3.1.1 Clean Session 0 and 5.0 Session Expiry Interval > 0 keep subscriptions,
+QoS 1/2 messages queued while offline (up to 1000) and unacknowledged messages (resent
+with DUP on reconnect, CONNACK Session Present 1); 3.1.1 sessions expire after
+--persistent-session-expiry seconds (default 3600, as AWS IoT). Will Delay Interval and
+Message Expiry Interval are honoured; topic aliases: up to 10 from each client, and to a
+client that allows them, its first topics. Lifecycle events are published on
+$aws/events/presence/{connected,disconnected}/CLIENT_ID (AWS JSON).
+Not yet supported: TLS, WebSocket, HTTP publish, stored sessions across a restart.
 
 Examples:
   iotkit broker
@@ -128,6 +141,11 @@ pub(crate) struct BrokerArgs {
     /// every accepted change) and loaded from at start; default: memory only.
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// Seconds an MQTT 3.1.1 Clean Session 0 session is kept after its
+    /// connection ends (MQTT 5 clients set their own Session Expiry Interval)
+    /// [default: 3600, AWS IoT's default persistent session expiry].
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u32).range(1..))]
+    persistent_session_expiry: Option<u32>,
 }
 
 /// Settings every connection reads.
@@ -143,6 +161,8 @@ pub(crate) struct Config {
     pub(crate) rules: Arc<rules::RuleSet>,
     /// Where shadows and retained messages persist (`None`: memory only).
     pub(crate) data_dir: Option<PathBuf>,
+    /// Expiry in seconds of 3.1.1 Clean Session 0 sessions ([`store`]).
+    pub(crate) persistent_session_expiry: u32,
 }
 
 /// An application message on its way through the broker.
@@ -194,6 +214,8 @@ pub(crate) struct State {
     /// Client id of each live connection (for the rules' `clientid()`).
     client_ids: HashMap<u64, String>,
     outboxes: HashMap<u64, mpsc::Sender<Outbound>>,
+    /// Sessions that outlive their connection ([`store`]).
+    sessions: store::Store,
 }
 
 /// Counters for the `--stats` line.
@@ -264,12 +286,14 @@ impl Shared {
         }
     }
 
-    /// Forgets connection `conn` and its subscriptions.
+    /// Forgets connection `conn` and its subscriptions (kept for a stored session).
     pub(crate) fn unregister(&self, client_id: &str, conn: u64) {
         let mut state = self.lock();
         state.outboxes.remove(&conn);
         state.client_ids.remove(&conn);
-        state.router.remove_connection(conn);
+        if !state.sessions.is_stored(conn) {
+            state.router.remove_connection(conn);
+        }
         if state.clients.get(client_id).is_some_and(|e| e.conn == conn) {
             state.clients.remove(client_id);
         }
@@ -287,7 +311,8 @@ impl Shared {
         if shadow::serve(self, msg) {
             return 0; // A shadow request: answered on its response topics, not routed.
         }
-        let mut state = self.lock();
+        let mut guard = self.lock();
+        let state = &mut *guard;
         if msg.retain {
             state.retained.store(msg);
             persist::retained(&self.config, msg);
@@ -295,14 +320,29 @@ impl Shared {
         let routes = state.router.route(msg.topic.as_str(), msg.from);
         let mut queued = 0;
         for route in routes {
+            let qos = route.qos.min(msg.qos);
+            // MQTT-3.3.1-9 / MQTT-3.3.1-12: RETAIN is kept only with Retain As Published.
+            let retain = msg.retain && route.retain_as_published;
             let Some(outbox) = state.outboxes.get(&route.conn) else {
+                // An offline stored session: held until it reconnects.
+                let held = store::Held {
+                    msg: msg.clone(),
+                    qos,
+                    retain,
+                    subscription_ids: route.subscription_ids,
+                    since: tokio::time::Instant::now(),
+                };
+                if state.sessions.hold(route.conn, held) {
+                    queued += 1;
+                } else if qos != QoS::AtMostOnce && state.sessions.is_stored(route.conn) {
+                    self.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                }
                 continue;
             };
             let out = Outbound::Deliver {
                 msg: msg.clone(),
-                qos: route.qos.min(msg.qos),
-                // MQTT-3.3.1-9 / MQTT-3.3.1-12: RETAIN is kept only with Retain As Published.
-                retain: msg.retain && route.retain_as_published,
+                qos,
+                retain,
                 subscription_ids: route.subscription_ids,
             };
             if outbox.try_send(out).is_ok() {
@@ -352,6 +392,9 @@ async fn serve(args: BrokerArgs) -> anyhow::Result<()> {
         auth: Arc::new(settings.auth),
         rules: Arc::new(settings.rules),
         data_dir: args.data_dir.clone(),
+        persistent_session_expiry: args
+            .persistent_session_expiry
+            .unwrap_or(store::DEFAULT_PERSISTENT_SESSION_EXPIRY),
     }));
     shadow::restore(&shared)?;
     rules::RuleSet::start(&shared)?;

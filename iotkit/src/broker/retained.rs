@@ -1,16 +1,20 @@
 //! Retained messages (MQTT 3.3.1.3): the last retained PUBLISH per topic,
 //! held in topic-match's [`RetainedIndex`] so a wildcard subscription visits
-//! only the branches its filter can match.
+//! only the branches its filter can match. Each is kept with the time it was
+//! stored: a message whose MQTT 5 Message Expiry Interval has passed is no
+//! longer sent to new subscribers, and one still sent carries the interval
+//! reduced by the time it was held (MQTT-3.3.2-6, via [`store::aged`]).
 
+use tokio::time::Instant;
 use topic_match::{RetainedIndex, TopicFilter, TopicName};
 use tracing::debug;
 
-use super::Message;
+use super::{Message, store};
 
 /// The retained message of each topic that has one, in memory only.
 #[derive(Debug, Default)]
 pub(crate) struct Retained {
-    index: RetainedIndex<Message>,
+    index: RetainedIndex<(Message, Instant)>,
 }
 
 impl Retained {
@@ -23,15 +27,22 @@ impl Retained {
         };
         if msg.payload.is_empty() {
             self.index.remove(&topic);
-        } else if self.index.insert(&topic, msg.clone()).is_err() {
+        } else if self
+            .index
+            .insert(&topic, (msg.clone(), Instant::now()))
+            .is_err()
+        {
             debug!(topic = %msg.topic, "retained index full; not retained");
         }
     }
 
-    /// The retained messages whose topic matches `filter`.
+    /// The retained messages whose topic matches `filter` and that have not
+    /// expired, with their Message Expiry Interval reduced by the time held.
     pub(crate) fn matching(&self, filter: &TopicFilter) -> Vec<Message> {
         let mut out = Vec::new();
-        self.index.for_each_match(filter, |m| out.push(m.clone()));
+        self.index.for_each_match(filter, |(m, since)| {
+            out.extend(store::aged(m, *since));
+        });
         out
     }
 

@@ -17,10 +17,13 @@ use tokio::time::{Instant, sleep_until, timeout};
 use tokio_util::codec::Framed;
 use tracing::{debug, info};
 
+use super::alias::{Aliases, Outgoing};
 use super::auth::ConnAuth;
 use super::connect::{self, Accepted};
+use super::events::{Presence, Reason};
 use super::router::Subscription;
 use super::shadow;
+use super::store::{self, Awaiting, Held, InFlight, Lease, Saved};
 use super::{Message, OUTBOX_CAPACITY, Outbound, Shared, Stream};
 
 /// A write that takes longer than this closes the connection (a client that
@@ -40,18 +43,6 @@ enum End {
     Normal,
     /// Anything else: the will is published (MQTT-3.1.2-8).
     Abnormal,
-}
-
-/// State of a QoS 1/2 message we sent and the client has not finished acknowledging.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[expect(clippy::enum_variant_names, reason = "named after the packet awaited")]
-enum Awaiting {
-    /// QoS 1, waiting for PUBACK.
-    PubAck,
-    /// QoS 2, waiting for PUBREC.
-    PubRec,
-    /// QoS 2, PUBREL sent, waiting for PUBCOMP.
-    PubComp,
 }
 
 /// Runs one accepted connection to its end.
@@ -83,6 +74,8 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr) {
         }
     };
     let persistent = !connect.clean_start;
+    let request = store::Request::of(&connect, shared.config.persistent_session_expiry);
+    let out_aliases = Outgoing::new(&connect.properties);
     let accepted = connect::accept(*connect, conn, shared.config.max_packet_size);
     // Policies are bound once per connection (iot:Connect checked here).
     let will_topic = accepted.will.as_ref().map(|w| w.topic.as_str());
@@ -95,48 +88,60 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr) {
         connect::refuse_not_authorized(framed.get_mut(), accepted.version).await;
         return;
     }
-    let connack = accepted.ack.clone();
+    // A stored session is resumed (or discarded by Clean Start) and its
+    // connections run under its key (see `store`).
+    let opened = store::open(&shared, &accepted.client_id, conn, request).await;
+    let conn = opened.conn;
+    let mut connack = accepted.ack.clone();
+    connack.session_present = opened.present;
     let mut session = Session::new(shared, conn, framed, accepted);
     session.auth = auth;
-    let (tx, rx) = mpsc::channel(OUTBOX_CAPACITY);
+    session.lease = opened.lease;
+    session.out_aliases = out_aliases;
+    session.restore(opened.saved);
+    let presence = Presence::new(&session.client_id, conn, peer.ip());
+    let (tx, mut rx) = mpsc::channel(OUTBOX_CAPACITY);
     let taken_over = Arc::new(Notify::new());
     // Register before CONNACK: once a client holds its CONNACK, a later
     // CONNECT with the same id must find it and take over (MQTT-3.1.4-3).
     session
         .shared
         .register(&session.client_id, conn, tx, Arc::clone(&taken_over));
+    let queued = store::take_queued(&session.shared, &session.client_id);
+    session.pending.extend(queued);
     if session.send(Packet::ConnAck(connack)).await.is_err() {
         session.shared.unregister(&session.client_id, conn);
+        session.hand_back(&mut rx, None);
         return;
     }
-    info!(%peer, conn, client_id = %session.client_id, version = ?session.version, keep_alive = session.keep_alive, "client connected");
+    info!(%peer, conn, client_id = %session.client_id, version = ?session.version, keep_alive = session.keep_alive, present = opened.present, "client connected");
+    presence.connected(&session.shared);
     session
         .shared
         .stats
         .connections
         .fetch_add(1, Ordering::Relaxed);
-    let end = session.serve(rx, &taken_over).await;
+    let end = match session.resend().await {
+        Ok(()) => session.serve(&mut rx, &taken_over).await,
+        Err(end) => end,
+    };
     session
         .shared
         .stats
         .connections
         .fetch_sub(1, Ordering::Relaxed);
     session.shared.unregister(&session.client_id, conn);
-    info!(client_id = %session.client_id, conn, ?end, "client disconnected");
-    if let (End::Abnormal, Some(will)) = (end, session.will.take())
-        && session.auth.can_publish(will.topic.as_str(), will.retain)
-    {
-        session.shared.publish(&will);
-    }
-}
-
-/// A delivery held back by the client's Receive Maximum.
-#[derive(Debug)]
-struct Pending {
-    msg: Message,
-    qos: QoS,
-    retain: bool,
-    subscription_ids: Vec<u32>,
+    info!(client_id = %session.client_id, conn, ?end, reason = session.reason.as_str(), "client disconnected");
+    presence.disconnected(&session.shared, session.reason);
+    let will = match (end, session.will.take()) {
+        (End::Abnormal, Some(will))
+            if session.auth.can_publish(will.topic.as_str(), will.retain) =>
+        {
+            Some(will)
+        }
+        _ => None,
+    };
+    session.hand_back(&mut rx, will);
 }
 
 /// A connected client.
@@ -154,14 +159,24 @@ struct Session {
     /// (MQTT-3.3.4-9); 3.1.1 has no such limit.
     receive_maximum: usize,
     next_packet_id: u16,
-    inflight: HashMap<u16, Awaiting>,
+    inflight: HashMap<u16, InFlight>,
+    /// Send order of the next in-flight message.
+    next_seq: u64,
     /// QoS 1/2 deliveries waiting for room under the Receive Maximum.
-    pending: VecDeque<Pending>,
+    pending: VecDeque<Held>,
     /// QoS 2 packet ids received and not yet released (PUBREL).
     incoming_qos2: HashSet<u16>,
     will: Option<Message>,
     /// The connection's bound policies.
     auth: ConnAuth,
+    /// The stored session this connection uses, if it outlives the connection.
+    lease: Option<Lease>,
+    /// Inbound topic aliases (MQTT 5).
+    aliases: Aliases,
+    /// Topic aliases we send (MQTT 5, when the client allows them).
+    out_aliases: Outgoing,
+    /// Why the connection ended (the lifecycle event's `disconnectReason`).
+    reason: Reason,
 }
 
 impl Session {
@@ -178,15 +193,140 @@ impl Session {
             receive_maximum: a.receive_maximum,
             next_packet_id: 0,
             inflight: HashMap::new(),
+            next_seq: 0,
             pending: VecDeque::new(),
             incoming_qos2: HashSet::new(),
             will: a.will,
             auth: ConnAuth::default(),
+            lease: None,
+            aliases: Aliases::default(),
+            out_aliases: Outgoing::default(),
+            reason: Reason::ConnectionLost,
         }
     }
 
+    /// Takes over the state of a resumed stored session.
+    fn restore(&mut self, saved: Saved) {
+        self.inflight = saved.inflight;
+        self.pending = saved.pending;
+        self.incoming_qos2 = saved.incoming_qos2;
+        self.next_packet_id = saved.next_packet_id;
+        self.next_seq = saved.next_seq;
+    }
+
+    /// After a resume: resends the unacknowledged PUBLISH packets with DUP
+    /// set and PUBREL for those already PUBREC'd, in their original order
+    /// (MQTT-4.4.0-1), up to the client's Receive Maximum (the rest go back
+    /// to the front of the queue), then the queued messages.
+    async fn resend(&mut self) -> Result<(), End> {
+        let mut order: Vec<(u64, u16)> = self.inflight.iter().map(|(id, f)| (f.seq, *id)).collect();
+        order.sort_unstable();
+        let mut sent = 0;
+        let mut requeue = Vec::new();
+        for (_, id) in order {
+            let Some(f) = self.inflight.get(&id) else {
+                continue;
+            };
+            let packet = match f.awaiting {
+                Awaiting::PubComp => {
+                    let Some(pid) = PacketId::new(id) else {
+                        continue;
+                    };
+                    Packet::PubRel(PubRel::new(pid))
+                }
+                _ if sent >= self.receive_maximum => {
+                    requeue.push(id);
+                    continue;
+                }
+                _ => {
+                    sent += 1;
+                    let mut p = f.publish.clone();
+                    p.dup = true;
+                    if self.version != ProtocolVersion::V5 {
+                        p.properties = Properties::new();
+                    }
+                    Packet::Publish(p)
+                }
+            };
+            if packet.encoded_len(self.version) > self.max_outgoing {
+                // MQTT-3.1.2-25: the new connection accepts less; dropped.
+                self.inflight.remove(&id);
+                self.shared.stats.dropped.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            self.send(packet).await?;
+        }
+        // Beyond the Receive Maximum: delivered again later as new messages.
+        for id in requeue.into_iter().rev() {
+            if let Some(f) = self.inflight.remove(&id) {
+                let p = f.publish;
+                let subscription_ids = p.properties.subscription_identifiers().collect();
+                self.pending.push_front(Held {
+                    msg: Message {
+                        topic: p.topic,
+                        payload: p.payload,
+                        qos: p.qos,
+                        retain: p.retain,
+                        properties: p.properties,
+                        from: 0,
+                    },
+                    qos: p.qos,
+                    retain: p.retain,
+                    subscription_ids,
+                    since: Instant::now(),
+                });
+            }
+        }
+        self.send_pending().await
+    }
+
+    /// Hands the session state to the store when the connection ends (a
+    /// stored session), or publishes `will` now (a session that ends here).
+    fn hand_back(&mut self, rx: &mut mpsc::Receiver<Outbound>, will: Option<Message>) {
+        let Some(lease) = self.lease else {
+            if let Some(will) = will {
+                self.shared.publish(&will);
+            }
+            return;
+        };
+        // Deliveries already in the outbox stay with the session.
+        while let Ok(Outbound::Deliver {
+            msg,
+            qos,
+            retain,
+            subscription_ids,
+        }) = rx.try_recv()
+        {
+            if qos != QoS::AtMostOnce {
+                self.pending.push_back(Held {
+                    msg,
+                    qos,
+                    retain,
+                    subscription_ids,
+                    since: Instant::now(),
+                });
+            }
+        }
+        let saved = Saved {
+            inflight: std::mem::take(&mut self.inflight),
+            pending: std::mem::take(&mut self.pending),
+            incoming_qos2: std::mem::take(&mut self.incoming_qos2),
+            next_packet_id: self.next_packet_id,
+            next_seq: self.next_seq,
+        };
+        // MQTT-3.1.3-9: the will waits for its Will Delay Interval.
+        let will = will.map(|w| {
+            let delay = match w.properties.get(0x18) {
+                Some(Property::WillDelayInterval(n)) => n,
+                _ => 0,
+            };
+            (w, delay)
+        });
+        store::release(&self.shared, &self.client_id, lease, saved, will);
+    }
+
     /// The packet and delivery loop; returns how the connection ended.
-    async fn serve(&mut self, mut rx: mpsc::Receiver<Outbound>, taken_over: &Notify) -> End {
+    async fn serve(&mut self, rx: &mut mpsc::Receiver<Outbound>, taken_over: &Notify) -> End {
         // MQTT-3.1.2-24: no packet within 1.5 × Keep Alive closes the connection.
         let keep_alive =
             (self.keep_alive > 0).then(|| Duration::from_millis(u64::from(self.keep_alive) * 1500));
@@ -242,23 +382,23 @@ impl Session {
             Packet::PingReq => self.send(Packet::PingResp).await,
             Packet::Publish(p) => self.on_publish(p).await,
             Packet::PubAck(a) => {
-                if self.inflight.get(&a.packet_id.get()) == Some(&Awaiting::PubAck) {
+                if self.awaiting(a.packet_id.get()) == Some(Awaiting::PubAck) {
                     self.inflight.remove(&a.packet_id.get());
                 }
                 self.send_pending().await
             }
             Packet::PubRec(r) => {
                 let id = r.packet_id.get();
-                let known = self.inflight.get(&id) == Some(&Awaiting::PubRec);
+                let known = self.awaiting(id) == Some(Awaiting::PubRec);
                 if r.reason_code.is_error() {
                     // MQTT 5 4.3.3: a failed PUBREC ends the exchange.
                     self.inflight.remove(&id);
                     return self.send_pending().await;
                 }
                 let mut rel = PubRel::new(r.packet_id);
-                if known {
-                    self.inflight.insert(id, Awaiting::PubComp);
-                } else if self.version == ProtocolVersion::V5 {
+                if known && let Some(f) = self.inflight.get_mut(&id) {
+                    f.awaiting = Awaiting::PubComp;
+                } else if !known && self.version == ProtocolVersion::V5 {
                     rel.reason_code = ReasonCode::PACKET_IDENTIFIER_NOT_FOUND;
                 }
                 self.send(Packet::PubRel(rel)).await
@@ -279,6 +419,19 @@ impl Session {
             Packet::Subscribe(s) => self.on_subscribe(s).await,
             Packet::Unsubscribe(u) => self.on_unsubscribe(u).await,
             Packet::Disconnect(d) => {
+                self.reason = Reason::ClientInitiated;
+                // MQTT-3.14.2-2: the Session Expiry may change at DISCONNECT,
+                // but not from 0 (a Protocol Error).
+                if let Some(n) = d.properties.session_expiry_interval() {
+                    match &mut self.lease {
+                        Some(lease) => lease.expiry = n,
+                        None if n > 0 => {
+                            self.disconnect(ReasonCode::PROTOCOL_ERROR).await;
+                            return Err(End::Abnormal);
+                        }
+                        None => {}
+                    }
+                }
                 // Only reason 0x00 discards the will (MQTT-3.14.4-3); 0x04
                 // and the error codes have it published (3.14.2.1).
                 if d.reason_code == ReasonCode::NORMAL_DISCONNECTION {
@@ -301,12 +454,14 @@ impl Session {
         }
     }
 
-    async fn on_publish(&mut self, p: Publish) -> Result<(), End> {
+    async fn on_publish(&mut self, mut p: Publish) -> Result<(), End> {
         self.shared.stats.msgs_in.fetch_add(1, Ordering::Relaxed);
-        if self.version == ProtocolVersion::V5 && p.properties.topic_alias().is_some() {
-            // We announce Topic Alias Maximum 0 (MQTT-3.3.2-9).
-            self.disconnect(ReasonCode::TOPIC_ALIAS_INVALID).await;
-            return Err(End::Abnormal);
+        match self.aliases.resolve(&p) {
+            Ok(topic) => p.topic = topic,
+            Err(code) => {
+                self.disconnect(code).await;
+                return Err(End::Abnormal);
+            }
         }
         if !self.auth.can_publish(p.topic.as_str(), p.retain) {
             return self.publish_denied(p.qos, p.packet_id).await;
@@ -443,11 +598,12 @@ impl Session {
         let qos = qos.min(msg.qos);
         if qos != QoS::AtMostOnce && self.inflight.len() >= self.receive_maximum {
             if self.pending.len() < OUTBOX_CAPACITY {
-                self.pending.push_back(Pending {
+                self.pending.push_back(Held {
                     msg: msg.clone(),
                     qos,
                     retain,
                     subscription_ids: subscription_ids.to_vec(),
+                    since: Instant::now(),
                 });
             } else {
                 self.shared.stats.dropped.fetch_add(1, Ordering::Relaxed);
@@ -479,7 +635,14 @@ impl Session {
                 return Ok(());
             };
             p.packet_id = Some(id);
-            self.inflight.insert(id.get(), state);
+            let seq = self.next_seq;
+            self.next_seq += 1;
+            let f = InFlight {
+                awaiting: state,
+                publish: p.clone(),
+                seq,
+            };
+            self.inflight.insert(id.get(), f);
         }
         let packet = Packet::Publish(p);
         let size = packet.encoded_len(self.version);
@@ -499,6 +662,9 @@ impl Session {
             }
             return Ok(());
         }
+        let mut packet = packet;
+        self.out_aliases
+            .apply(&mut packet, self.version, self.max_outgoing);
         self.send(packet).await?;
         self.shared.stats.msgs_out.fetch_add(1, Ordering::Relaxed);
         Ok(())
@@ -509,6 +675,7 @@ impl Session {
     /// connection is closed.
     async fn publish_denied(&mut self, qos: QoS, id: Option<PacketId>) -> Result<(), End> {
         if self.version != ProtocolVersion::V5 {
+            self.reason = Reason::AuthError;
             return Err(End::Abnormal);
         }
         match (qos, id) {
@@ -532,10 +699,19 @@ impl Session {
             let Some(d) = self.pending.pop_front() else {
                 break;
             };
-            self.deliver(&d.msg, d.qos, d.retain, &d.subscription_ids)
+            // Message Expiry (3.3.2.3.3): held too long, it is not sent.
+            let Some(msg) = store::aged(&d.msg, d.since) else {
+                continue;
+            };
+            self.deliver(&msg, d.qos, d.retain, &d.subscription_ids)
                 .await?;
         }
         Ok(())
+    }
+
+    /// What the client owes for packet id `id`, if it is in flight.
+    fn awaiting(&self, id: u16) -> Option<Awaiting> {
+        self.inflight.get(&id).map(|f| f.awaiting)
     }
 
     /// The next packet identifier not in flight, if any.
@@ -571,6 +747,7 @@ impl Session {
     async fn refuse_reserved(&mut self, msg: &Message, id: Option<PacketId>) -> Result<(), End> {
         debug!(conn = self.conn, topic = %msg.topic, "publish to a reserved topic refused");
         if self.version != ProtocolVersion::V5 {
+            self.reason = Reason::AuthError;
             return Err(End::Abnormal);
         }
         match (msg.qos, id) {
@@ -591,6 +768,13 @@ impl Session {
     /// Sends an MQTT 5 DISCONNECT with `reason` before the connection is
     /// closed (3.1.1 has no server DISCONNECT: the connection is just closed).
     async fn disconnect(&mut self, reason: ReasonCode) {
+        self.reason = match reason {
+            ReasonCode::SESSION_TAKEN_OVER => Reason::DuplicateClientId,
+            ReasonCode::KEEP_ALIVE_TIMEOUT => Reason::KeepAliveTimeout,
+            ReasonCode::NOT_AUTHORIZED => Reason::AuthError,
+            ReasonCode::SERVER_BUSY | ReasonCode::SERVER_SHUTTING_DOWN => Reason::ServerInitiated,
+            _ => Reason::ClientError,
+        };
         if self.version == ProtocolVersion::V5 {
             let d = Disconnect {
                 reason_code: reason,

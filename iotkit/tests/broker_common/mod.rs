@@ -237,3 +237,27 @@ impl Broker {
         Self::start_with(&["--config", path.to_str().unwrap()])
     }
 }
+
+impl Raw {
+    /// Like [`Raw::connect`], also returning the CONNACK (Session Present,
+    /// properties); asserts it is a success.
+    pub fn connect_ack(
+        b: &Broker,
+        version: ProtocolVersion,
+        id: &str,
+        edit: impl FnOnce(&mut Connect),
+    ) -> (Self, iot_mqtt_codec::ConnAck) {
+        let mut raw = Self::open(b, version);
+        let mut c = Connect::new(version, Utf8Str::new(id).unwrap());
+        c.keep_alive = 60;
+        edit(&mut c);
+        raw.send(&Packet::from(c));
+        match raw.recv() {
+            Some(Packet::ConnAck(ack)) => {
+                assert_eq!(ack.reason_code, ReasonCode::SUCCESS);
+                (raw, ack)
+            }
+            other => panic!("expected CONNACK, got {other:?}"),
+        }
+    }
+}
