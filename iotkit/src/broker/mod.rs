@@ -12,7 +12,10 @@
 //! and [`rules`] runs `iot-sql` topic rules; [`shadow`] serves Device Shadows
 //! on the reserved `$aws/things/...` topics and refuses the other reserved
 //! `$aws/` topics; [`persist`] keeps shadows and retained messages under
-//! `--data-dir`.
+//! `--data-dir`. [`listeners`] adds MQTT over TLS (client certificates,
+//! policies attached to them), MQTT over WebSocket ([`websocket`]) and HTTP
+//! publish ([`http`]), each handing its stream to [`session::run`] or
+//! [`Shared::publish`].
 //!
 //! Limits and deliberate simplifications of this first slice:
 //! - sessions live as long as their network connection (no stored sessions,
@@ -30,12 +33,15 @@
 mod auth;
 mod config;
 mod connect;
+mod http;
+mod listeners;
 mod persist;
 mod retained;
 mod router;
 mod rules;
 mod session;
 mod shadow;
+mod websocket;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -57,8 +63,8 @@ use tracing::{debug, info, warn};
 use retained::Retained;
 use router::Router;
 
-/// A client's byte stream, whatever carries it (TCP today; TLS or WebSocket
-/// listeners hand their streams to [`session::run`] the same way).
+/// A client's byte stream, whatever carries it (TCP, TLS, WebSocket: every
+/// listener hands its streams to [`session::run`] the same way).
 pub(crate) type Stream = Box<dyn Transport>;
 
 /// What a listener must provide for a connection to run on it.
@@ -72,7 +78,7 @@ pub(crate) const DEFAULT_MAX_PACKET_SIZE: u32 = 256 * 1024;
 /// Messages queued for one connection before further ones are dropped.
 pub(crate) const OUTBOX_CAPACITY: usize = 1024;
 
-/// Run a local MQTT 3.1.1 / 5.0 broker (plain TCP; no config file needed).
+/// Run a local MQTT 3.1.1 / 5.0 broker (TCP, TLS, WebSocket, HTTP publish; no config file needed).
 #[derive(Debug, Args)]
 #[command(
     after_help = "Logs go to stderr; set RUST_LOG to filter them (default: info).
@@ -92,19 +98,36 @@ connect_timeout, stats; a flag wins over the file), plus
   region, account            ARN parts for policies (default us-east-1, 123456789012)
   [[policies]] name, path | document    AWS IoT policy JSON (file or inline)
   [[attach]]   client_id, policies      policies of a client id (exact match)
+  [[attach]]   cert_cn | cert_fingerprint [, client_id, thing], policies
+                                     policies of a client certificate (fingerprint:
+                                     SHA-256 of the DER in hex, colons allowed)
   [[rules]]    name, path | payload     AWS topic-rule JSON: sql, awsIotSqlVersion,
                actions / errorAction: {\"republish\": {\"topic\": \"t/${topic(2)}\", \"qos\": 0|1}}
                or {\"log\": {\"path\": \"FILE\"}} (one JSON line per output), ruleDisabled
 Relative paths are relative to the config file. With no [[policies]] everything is
 allowed; with some, iot:Connect, Publish, RetainPublish, Subscribe and Receive are
 checked as AWS IoT does. PUBLISH to $aws/rules/NAME/... goes only to rule NAME.
-Not yet supported: TLS, WebSocket, HTTP publish, topic aliases.
+
+Listeners (each prints `iotkit broker NAME listening on ADDR` after the first line):
+  tls_listen    MQTT over TLS (AWS: 8883); [tls] cert, key (PEM) and, to require
+                client certificates issued by it, ca (--tls-cert/--tls-key/--tls-ca)
+  ws_listen     MQTT over WebSocket on path /mqtt, subprotocol mqtt; wss_listen: over TLS
+  http_listen   POST /topics/TOPIC?qos=0|1&retain=true with the payload as body,
+                answered 200 {\"message\":\"OK\",\"traceId\":..} as AWS IoT does;
+                https_listen: over TLS, checked against the client certificate's
+                policies. Plain HTTP has no principal: with policies configured it is
+                accepted from loopback addresses only.
+A client certificate is the connection's principal: only [[attach]] entries naming a
+certificate apply to it; policies see ${iot:Certificate.*}, ${iot:CertificateId}.
+Not yet supported: topic aliases.
 
 Examples:
   iotkit broker
   iotkit broker --listen 0.0.0.0:1883 --stats 10
   iotkit broker --config broker.toml
-  iotkit broker --data-dir ./iotkit-data"
+  iotkit broker --data-dir ./iotkit-data
+  iotkit broker --tls-listen 0.0.0.0:8883 --tls-cert server.pem --tls-key server.key --tls-ca ca.pem
+  iotkit broker --ws-listen 127.0.0.1:8080 --http-listen 127.0.0.1:8081"
 )]
 pub(crate) struct BrokerArgs {
     /// TOML configuration file (policies, rules and the settings below).
@@ -128,6 +151,9 @@ pub(crate) struct BrokerArgs {
     /// every accepted change) and loaded from at start; default: memory only.
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// TLS, WebSocket and HTTP listeners.
+    #[command(flatten)]
+    net: listeners::NetArgs,
 }
 
 /// Settings every connection reads.
@@ -355,6 +381,7 @@ async fn serve(args: BrokerArgs) -> anyhow::Result<()> {
     }));
     shadow::restore(&shared)?;
     rules::RuleSet::start(&shared)?;
+    listeners::start(&settings.net, &shared).await?;
     if let Some(secs) = settings.stats {
         tokio::spawn(print_stats(Arc::clone(&shared), secs));
     }
@@ -362,7 +389,12 @@ async fn serve(args: BrokerArgs) -> anyhow::Result<()> {
         match listener.accept().await {
             Ok((stream, peer)) => {
                 let _ = stream.set_nodelay(true);
-                tokio::spawn(session::run(Arc::clone(&shared), Box::new(stream), peer));
+                tokio::spawn(session::run(
+                    Arc::clone(&shared),
+                    Box::new(stream),
+                    peer,
+                    None,
+                ));
             }
             Err(err) => {
                 // Typically out of file descriptors: back off instead of spinning.
