@@ -171,6 +171,9 @@ impl Auth {
         };
         for mut attach in certs {
             if attach.cn.is_none() && attach.fingerprint.is_none() {
+                if attach.client_id.is_some() {
+                    bail!("[[attach]] `thing` needs cert_cn or cert_fingerprint");
+                }
                 bail!("an [[attach]] entry needs client_id, cert_cn or cert_fingerprint");
             }
             attach.fingerprint = attach
@@ -331,5 +334,148 @@ impl ConnAuth {
     /// `iot:Receive` on `topic/{topic}`.
     pub(crate) fn can_receive(&self, topic: &str) -> bool {
         self.allowed("iot:Receive", "topic", topic)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
+
+    use super::*;
+
+    const ARN: &str = "arn:aws:iot:us-east-1:123456789012";
+
+    /// DER of a self-signed certificate with common name `cn`.
+    fn cert(cn: &str) -> Vec<u8> {
+        let key = KeyPair::generate().unwrap();
+        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name = DistinguishedName::new();
+        p.distinguished_name.push(DnType::CommonName, cn);
+        p.self_signed(&key).unwrap().der().to_vec()
+    }
+
+    fn sha256_hex(der: &[u8]) -> String {
+        CertificateContext::from_der(der)
+            .unwrap()
+            .certificate_id
+            .unwrap()
+    }
+
+    fn auth(certs: Vec<CertAttach>) -> Auth {
+        let doc = serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "iot:Connect",
+             "Resource": format!("{ARN}:client/${{iot:Connection.Thing.ThingName}}"),
+             "Condition": {"Bool": {"iot:Connection.Thing.IsAttached": "true"}}},
+            {"Effect": "Allow", "Action": "iot:Publish",
+             "Resource": format!("{ARN}:topic/cn/${{iot:Certificate.Subject.CommonName}}")},
+            {"Effect": "Allow", "Action": "iot:Publish",
+             "Resource": format!("{ARN}:topic/id/${{iot:CertificateId}}")}
+        ]});
+        let policies = HashMap::from([("p".to_owned(), doc.to_string())]);
+        let attach = [("plain".to_owned(), vec!["p".to_owned()])];
+        let mut auth = Auth::new(
+            &policies,
+            &attach,
+            "us-east-1".into(),
+            "123456789012".into(),
+        )
+        .unwrap();
+        auth.attach_certs(&policies, certs).unwrap();
+        auth
+    }
+
+    fn by_cn(cn: &str) -> CertAttach {
+        CertAttach {
+            cn: Some(cn.to_owned()),
+            policies: vec!["p".to_owned()],
+            ..CertAttach::default()
+        }
+    }
+
+    fn bind<'a>(a: &Auth, client_id: &str, der: impl Into<Option<&'a [u8]>>) -> ConnAuth {
+        a.bind(
+            client_id,
+            Ipv4Addr::LOCALHOST.into(),
+            None,
+            false,
+            der.into(),
+        )
+    }
+
+    #[test]
+    fn certificate_variables_resolve_for_a_certificate_attached_by_common_name() {
+        let der = cert("dev-1");
+        let a = auth(vec![by_cn("dev-1")]);
+        let c = bind(&a, "x", der.as_slice());
+        assert!(c.can_publish("cn/dev-1", false));
+        assert!(!c.can_publish("cn/dev-2", false));
+        assert!(c.can_publish(&format!("id/{}", sha256_hex(&der)), false));
+        // No thing attached: the Connect statement does not apply.
+        assert!(!c.can_connect());
+        // Another common name has nothing attached.
+        assert!(!bind(&a, "x", cert("dev-2").as_slice()).can_publish("cn/dev-2", false));
+    }
+
+    #[test]
+    fn fingerprints_match_in_aws_and_openssl_forms() {
+        let der = cert("dev-1");
+        let hex = sha256_hex(&der);
+        let openssl_form = hex
+            .to_uppercase()
+            .as_bytes()
+            .chunks(2)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect::<Vec<_>>()
+            .join(":");
+        for f in [hex.clone(), openssl_form] {
+            let a = auth(vec![CertAttach {
+                fingerprint: Some(f),
+                policies: vec!["p".to_owned()],
+                ..CertAttach::default()
+            }]);
+            assert!(bind(&a, "x", der.as_slice()).can_publish("cn/dev-1", false));
+            assert!(!bind(&a, "x", cert("dev-1").as_slice()).can_publish("cn/dev-1", false));
+        }
+        let policies = HashMap::from([("p".to_owned(), "{}".to_owned())]);
+        let mut a = auth(vec![]);
+        let bad = CertAttach {
+            fingerprint: Some("abc".to_owned()),
+            ..by_cn("x")
+        };
+        assert!(a.attach_certs(&policies, vec![bad]).is_err());
+    }
+
+    #[test]
+    fn a_certificate_is_the_principal_and_client_id_attachments_do_not_apply() {
+        let der = cert("dev-1");
+        let a = auth(vec![]);
+        // "plain" has the policy by client id, but not with a certificate.
+        assert!(!bind(&a, "plain", der.as_slice()).can_publish("cn/dev-1", false));
+        // An entry with a client id applies only to that client id.
+        let a = auth(vec![CertAttach {
+            client_id: Some("only-me".to_owned()),
+            ..by_cn("dev-1")
+        }]);
+        assert!(bind(&a, "only-me", der.as_slice()).can_publish("cn/dev-1", false));
+        assert!(!bind(&a, "other", der.as_slice()).can_publish("cn/dev-1", false));
+    }
+
+    #[test]
+    fn an_attached_thing_is_bound_when_the_client_id_is_its_name() {
+        let der = cert("dev-1");
+        let a = auth(vec![CertAttach {
+            thing: Some("thing-1".to_owned()),
+            ..by_cn("dev-1")
+        }]);
+        assert!(bind(&a, "thing-1", der.as_slice()).can_connect());
+        assert!(!bind(&a, "thing-2", der.as_slice()).can_connect());
+    }
+
+    #[test]
+    fn an_unparsable_certificate_gets_no_policy() {
+        let a = auth(vec![by_cn("dev-1")]);
+        assert!(!bind(&a, "x", &b"not a certificate"[..]).can_publish("cn/dev-1", false));
     }
 }
