@@ -734,7 +734,7 @@ with urllib.request.urlopen(req, timeout=10) as r:
 #[test]
 fn http_bad_requests_get_4xx_and_the_broker_stays_up() {
     let (_b, port) = http_broker();
-    let cases: [(&[u8], u16); 8] = [
+    let cases: [(&[u8], u16); 9] = [
         (b"GET /topics/a HTTP/1.1\r\nHost: x\r\n\r\n", 405),
         (b"POST /other/a HTTP/1.1\r\nContent-Length: 1\r\n\r\nx", 404),
         (
@@ -759,6 +759,11 @@ fn http_bad_requests_get_4xx_and_the_broker_stays_up() {
             411,
         ),
         (b"\x00\x01garbage\r\n\r\n", 400),
+        // A shadow response topic is reserved to the broker.
+        (
+            b"POST /topics/%24aws/things/t/shadow/get/accepted HTTP/1.1\r\n\r\n",
+            403,
+        ),
     ];
     for (req, want) in cases {
         let (status, body) = http_raw(port, req);
@@ -775,6 +780,19 @@ fn http_bad_requests_get_4xx_and_the_broker_stays_up() {
         "y".repeat(20_000)
     );
     assert_eq!(http_raw(port, huge.as_bytes()).0, 431);
+    // Expect: 100-continue (curl sends it for larger bodies): the interim
+    // answer comes before the body is sent (RFC 9110 §10.1.1).
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(WAIT)).unwrap();
+    s.write_all(b"POST /topics/a HTTP/1.1\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+        .unwrap();
+    let mut interim = [0u8; 25];
+    s.read_exact(&mut interim).unwrap();
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    s.write_all(b"hello").unwrap();
+    let mut rest = String::new();
+    let _ = s.read_to_string(&mut rest);
+    assert!(rest.starts_with("HTTP/1.1 200 "), "{rest}");
     let (status, body) = post(port, "/topics/still/up", "yes");
     assert_eq!(status, 200, "{body}");
     assert_eq!(
