@@ -80,6 +80,8 @@ pub(crate) struct CertAttach {
 struct CertEntry {
     attach: CertAttach,
     docs: Vec<PolicyDocument>,
+    /// `docs` compiled (shared, cheap to clone), for the usual single match.
+    set: PolicySet,
 }
 
 impl CertEntry {
@@ -191,7 +193,8 @@ impl Auth {
                         .with_context(|| format!("policy {name:?} is invalid"))?,
                 );
             }
-            p.by_cert.push(CertEntry { attach, docs });
+            let set = PolicySet::compile(&docs);
+            p.by_cert.push(CertEntry { attach, docs, set });
         }
         Ok(())
     }
@@ -274,13 +277,24 @@ impl Policies {
                 return (PolicySet::compile(&[]), None);
             }
         };
-        let mut docs = Vec::new();
-        let mut thing = None;
-        for entry in self.by_cert.iter().filter(|e| e.matches(&cert, client_id)) {
-            docs.extend(entry.docs.iter().cloned());
-            thing = thing.or_else(|| entry.attach.thing.clone());
-        }
-        (PolicySet::compile(&docs), Some((thing, cert)))
+        let matching: Vec<&CertEntry> = self
+            .by_cert
+            .iter()
+            .filter(|e| e.matches(&cert, client_id))
+            .collect();
+        let thing = matching.iter().find_map(|e| e.attach.thing.clone());
+        let set = match matching.as_slice() {
+            [] => self.none.clone(),
+            [one] => one.set.clone(),
+            several => {
+                let docs: Vec<PolicyDocument> = several
+                    .iter()
+                    .flat_map(|e| e.docs.iter().cloned())
+                    .collect();
+                PolicySet::compile(&docs)
+            }
+        };
+        (set, Some((thing, cert)))
     }
 }
 
@@ -471,6 +485,42 @@ mod tests {
         }]);
         assert!(bind(&a, "thing-1", der.as_slice()).can_connect());
         assert!(!bind(&a, "thing-2", der.as_slice()).can_connect());
+    }
+
+    #[test]
+    fn the_policies_of_every_matching_entry_apply_together() {
+        let der = cert("dev-1");
+        let allow = |topic: &str| {
+            serde_json::json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "iot:Publish",
+                 "Resource": format!("{ARN}:topic/{topic}")}]})
+            .to_string()
+        };
+        let policies = HashMap::from([("a".to_owned(), allow("a")), ("b".to_owned(), allow("b"))]);
+        let mut auth =
+            Auth::new(&policies, &[], "us-east-1".into(), "123456789012".into()).unwrap();
+        let entry = |policy: &str| CertAttach {
+            policies: vec![policy.to_owned()],
+            ..by_cn("dev-1")
+        };
+        auth.attach_certs(
+            &policies,
+            vec![
+                entry("a"),
+                CertAttach {
+                    fingerprint: Some(sha256_hex(&der)),
+                    cn: None,
+                    ..entry("b")
+                },
+            ],
+        )
+        .unwrap();
+        let c = bind(&auth, "x", der.as_slice());
+        assert!(c.can_publish("a", false) && c.can_publish("b", false));
+        assert!(!c.can_publish("c", false));
+        // Another dev-1 certificate matches only the common-name entry.
+        let c = bind(&auth, "x", cert("dev-1").as_slice());
+        assert!(c.can_publish("a", false) && !c.can_publish("b", false));
     }
 
     #[test]
