@@ -29,7 +29,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use broker_common::{Broker, WAIT, peers, run_bounded, scratch_dir};
+use broker_common::{Broker, Raw, WAIT, peers, run_bounded, scratch_dir};
 use bytes::BytesMut;
 use iot_mqtt_codec::{Connect, Decoder, Packet, ProtocolVersion, ReasonCode, Utf8Str};
 use rcgen::{
@@ -274,6 +274,14 @@ ca = "ca.pem"
 name = "device"
 path = "device.json"
 
+[[policies]]
+name = "plain"
+document = '{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "iot:Connect", "Resource": "{ARN}:client/plain-1"}}]}}'
+
+[[attach]]
+client_id = "plain-1"
+policies = ["plain"]
+
 [[attach]]
 cert_cn = "device-1"
 policies = ["device"]
@@ -464,6 +472,23 @@ fn tls_v311_client_certificates_and_common_name_policy() {
 #[test]
 fn tls_v5_client_certificates_and_common_name_policy() {
     tls_policy_round_trip("5");
+}
+
+#[test]
+fn plain_tcp_keeps_client_id_attachments_and_gets_no_certificate_ones() {
+    let Some((b, _dir, _ports)) = tls_broker("tls-plain") else {
+        return;
+    };
+    let mut ok = Raw::connect(&b, ProtocolVersion::V5, "plain-1", |_| {});
+    ok.ping();
+    // device-1's policy is attached to its certificate, not to a client id.
+    let mut raw = Raw::open(&b, ProtocolVersion::V5);
+    let c = Connect::new(ProtocolVersion::V5, Utf8Str::new("device-1-sub").unwrap());
+    raw.send(&Packet::from(c));
+    match raw.recv() {
+        Some(Packet::ConnAck(ack)) => assert_eq!(ack.reason_code, ReasonCode::NOT_AUTHORIZED),
+        other => panic!("expected CONNACK 0x87, got {other:?}"),
+    }
 }
 
 #[test]
