@@ -31,7 +31,10 @@ use std::time::Duration;
 
 use broker_common::{Broker, Raw, WAIT, peers, run_bounded, scratch_dir};
 use bytes::BytesMut;
-use iot_mqtt_codec::{Connect, Decoder, Packet, ProtocolVersion, ReasonCode, Utf8Str};
+use iot_mqtt_codec::{
+    Connect, Decoder, Packet, PacketId, Property, ProtocolVersion, QoS, ReasonCode, Subscribe,
+    SubscriptionOptions, Utf8Str,
+};
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
     KeyPair, KeyUsagePurpose,
@@ -755,6 +758,66 @@ with urllib.request.urlopen(req, timeout=10) as r:
     assert!(ok, "{text}");
     assert_eq!(text.trim(), "200 OK 36");
     assert_eq!(sub.next_line(), r#"http/room 1/temp {"temp": 21}"#);
+}
+
+/// The MQTT 5 properties of AWS's Publish API reach an MQTT 5 subscriber.
+#[test]
+fn http_publish_passes_the_mqtt5_properties_on() {
+    let (b, port) = http_broker();
+    let mut sub = Raw::connect(&b, ProtocolVersion::V5, "props-sub", |_| {});
+    let filter = (
+        Utf8Str::new("props/#").unwrap(),
+        SubscriptionOptions::new(QoS::AtMostOnce),
+    );
+    sub.send(&Packet::Subscribe(Subscribe::new(
+        PacketId::new(1).unwrap(),
+        vec![filter],
+    )));
+    assert!(matches!(sub.recv(), Some(Packet::SubAck(_))));
+    // base64 of [{"deviceName": "alpha"}, {"deviceCnt": "45"}] (the API's example)
+    // and of "req-7".
+    let user = "W3siZGV2aWNlTmFtZSI6ICJhbHBoYSJ9LCB7ImRldmljZUNudCI6ICI0NSJ9XQ==";
+    let req = format!(
+        "POST /topics/props/1?contentType=text%2Fplain&responseTopic=reply%2F1&messageExpiry=60 HTTP/1.1\r\n\
+         x-amz-mqtt5-payload-format-indicator: UTF8_DATA\r\n\
+         x-amz-mqtt5-correlation-data: cmVxLTc=\r\n\
+         x-amz-mqtt5-user-properties: {user}\r\nContent-Length: 2\r\n\r\nhi"
+    );
+    let (status, body) = http_raw(port, req.as_bytes());
+    assert_eq!(status, 200, "{body}");
+    let p = match sub.recv() {
+        Some(Packet::Publish(p)) => p,
+        other => panic!("expected PUBLISH, got {other:?}"),
+    };
+    assert_eq!(p.topic.as_str(), "props/1");
+    assert_eq!(&p.payload[..], b"hi");
+    let props = p.properties.to_vec();
+    assert!(
+        props.contains(&Property::PayloadFormatIndicator(1)),
+        "{props:?}"
+    );
+    assert!(props.contains(&Property::ContentType(Utf8Str::new("text/plain").unwrap())));
+    assert!(props.contains(&Property::ResponseTopic(Utf8Str::new("reply/1").unwrap())));
+    assert!(props.contains(&Property::CorrelationData(b"req-7"[..].into())));
+    let expiry = p.properties.message_expiry_interval().unwrap();
+    assert!((50..=60).contains(&expiry), "{expiry}");
+    let users: Vec<(String, String)> = p
+        .properties
+        .user_properties()
+        .map(|(k, v)| (k.as_str().to_owned(), v.as_str().to_owned()))
+        .collect();
+    assert_eq!(
+        users,
+        [
+            ("deviceName".to_owned(), "alpha".to_owned()),
+            ("deviceCnt".to_owned(), "45".to_owned())
+        ]
+    );
+    // UTF8_DATA with a payload that is not UTF-8 is refused.
+    let req =
+        b"POST /topics/props/2 HTTP/1.1\r\nx-amz-mqtt5-payload-format-indicator: UTF8_DATA\r\n\
+                Content-Length: 2\r\n\r\n\xff\xfe";
+    assert_eq!(http_raw(port, req).0, 400);
 }
 
 #[test]

@@ -1,7 +1,12 @@
 //! HTTP publish, as AWS IoT's data-plane `Publish` (`POST /topics/{topic}`):
 //! the request body is the payload, `qos=0|1` (default 0) and
 //! `retain=true|false` (default false) come from the query string, the topic
-//! from the percent-decoded path. The answer is AWS's: `200` with
+//! from the percent-decoded path. The MQTT 5 properties of the API are
+//! passed on to subscribers: `contentType`, `responseTopic` and
+//! `messageExpiry` (query), `x-amz-mqtt5-payload-format-indicator`
+//! (`UNSPECIFIED_BYTES` / `UTF8_DATA`, the payload then checked),
+//! `x-amz-mqtt5-correlation-data` (base64) and `x-amz-mqtt5-user-properties`
+//! (base64 of a JSON array of one-pair objects, `[{"key": "value"}, ...]`). The answer is AWS's: `200` with
 //! `{"message":"OK","traceId":"..."}`; errors carry the same JSON shape with
 //! the reason and an `x-amzn-ErrorType` header (`InvalidRequestException`
 //! 400, `ForbiddenException` 403, `MethodNotAllowedException` 405, plus 404
@@ -25,8 +30,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use base64::Engine as _;
 use bytes::Bytes;
-use iot_mqtt_codec::{Properties, QoS, Utf8Str};
+use iot_mqtt_codec::{Properties, Property, QoS, Utf8Str};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::time::timeout;
 use tokio_rustls::rustls::pki_types::CertificateDer;
@@ -245,6 +251,10 @@ struct Request {
     topic: Utf8Str,
     qos: QoS,
     retain: bool,
+    /// MQTT 5 properties from the request.
+    properties: Vec<Property>,
+    /// `UTF8_DATA`: the payload must be UTF-8.
+    utf8: bool,
     length: usize,
     expect_continue: bool,
 }
@@ -275,9 +285,24 @@ impl Request {
         }
         let topic = Utf8Str::new(&topic).map_err(|e| Answer::bad(format!("invalid topic: {e}")))?;
         let (mut qos, mut retain) = (QoS::AtMostOnce, false);
+        let mut properties = Vec::new();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             match (key, value) {
+                ("contentType", v) => properties.push(Property::ContentType(query_str(v)?)),
+                ("responseTopic", v) => {
+                    let t = query_str(v)?;
+                    if topic_match::TopicName::new(t.as_str()).is_err() {
+                        return Err(Answer::bad("responseTopic must be a topic name"));
+                    }
+                    properties.push(Property::ResponseTopic(t));
+                }
+                ("messageExpiry", v) => {
+                    let secs = v
+                        .parse::<u32>()
+                        .map_err(|_| Answer::bad("messageExpiry must be 0 to 4294967295"))?;
+                    properties.push(Property::MessageExpiryInterval(secs));
+                }
                 ("qos", "0") => qos = QoS::AtMostOnce,
                 ("qos", "1") => qos = QoS::AtLeastOnce,
                 ("qos", _) => return Err(Answer::bad("qos must be 0 or 1")),
@@ -289,7 +314,27 @@ impl Request {
         }
         let mut length = None;
         let mut expect_continue = false;
+        let mut utf8 = false;
         for h in req.headers.iter() {
+            if h.name
+                .eq_ignore_ascii_case("x-amz-mqtt5-payload-format-indicator")
+            {
+                utf8 = match h.value {
+                    b"UTF8_DATA" => true,
+                    b"UNSPECIFIED_BYTES" => false,
+                    _ => return Err(Answer::bad("invalid payload format indicator")),
+                };
+                properties.push(Property::PayloadFormatIndicator(u8::from(utf8)));
+            }
+            if h.name.eq_ignore_ascii_case("x-amz-mqtt5-correlation-data") {
+                let data = base64::engine::general_purpose::STANDARD
+                    .decode(h.value)
+                    .map_err(|_| Answer::bad("correlation data must be base64"))?;
+                properties.push(Property::CorrelationData(Bytes::from(data)));
+            }
+            if h.name.eq_ignore_ascii_case("x-amz-mqtt5-user-properties") {
+                properties.extend(user_properties(h.value)?);
+            }
             if h.name.eq_ignore_ascii_case("transfer-encoding") {
                 return Err(Answer::error(
                     411,
@@ -324,10 +369,41 @@ impl Request {
             topic,
             qos,
             retain,
+            properties,
+            utf8,
             length: usize::try_from(length).unwrap_or(usize::MAX),
             expect_continue,
         })
     }
+}
+
+/// A percent-decoded query value as an MQTT string.
+fn query_str(v: &str) -> Result<Utf8Str, Answer> {
+    percent_decode(v)
+        .and_then(|s| Utf8Str::new(&s).ok())
+        .ok_or_else(|| Answer::bad("a query value is not percent-encoded UTF-8"))
+}
+
+/// `x-amz-mqtt5-user-properties`: base64 of `[{"key": "value"}, ...]`.
+fn user_properties(header: &[u8]) -> Result<Vec<Property>, Answer> {
+    let bad = || Answer::bad("user properties must be base64 of [{\"key\": \"value\"}, ...]");
+    let json = base64::engine::general_purpose::STANDARD
+        .decode(header)
+        .map_err(|_| bad())?;
+    let list: Vec<serde_json::Map<String, serde_json::Value>> =
+        serde_json::from_slice(&json).map_err(|_| bad())?;
+    let mut out = Vec::new();
+    for object in list {
+        for (key, value) in object {
+            let serde_json::Value::String(value) = value else {
+                return Err(bad());
+            };
+            let key = Utf8Str::new(&key).map_err(|_| bad())?;
+            let value = Utf8Str::new(&value).map_err(|_| bad())?;
+            out.push(Property::UserProperty(key, value));
+        }
+    }
+    Ok(out)
 }
 
 /// Checks the policy and reserved topics, then publishes.
@@ -352,13 +428,19 @@ fn publish(
     if shadow::check_client_publish(topic) == shadow::Reserved::Refused {
         return Answer::error(403, "ForbiddenException", "reserved topic");
     }
+    if r.utf8 && std::str::from_utf8(&payload).is_err() {
+        return Answer::bad("the payload is not UTF-8 (payload format indicator UTF8_DATA)");
+    }
+    let Ok(properties) = Properties::from_list(r.properties) else {
+        return Answer::bad("invalid MQTT 5 properties");
+    };
     shared.stats.msgs_in.fetch_add(1, Ordering::Relaxed);
     shared.publish(&Message {
         topic: r.topic,
         payload: Bytes::from(payload),
         qos: r.qos,
         retain: r.retain,
-        properties: Properties::default(),
+        properties,
         from: shared.next_conn_id(),
     });
     Answer::ok()

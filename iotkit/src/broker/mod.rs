@@ -113,7 +113,8 @@ Listeners (each prints `iotkit broker NAME listening on ADDR` after the first li
                 client certificates issued by it, ca (--tls-cert/--tls-key/--tls-ca)
   ws_listen     MQTT over WebSocket on path /mqtt, subprotocol mqtt; wss_listen: over TLS
   http_listen   POST /topics/TOPIC?qos=0|1&retain=true with the payload as body,
-                answered 200 {\"message\":\"OK\",\"traceId\":..} as AWS IoT does;
+                answered 200 {\"message\":\"OK\",\"traceId\":..} as AWS IoT does (also
+                contentType, responseTopic, messageExpiry, x-amz-mqtt5-* headers);
                 https_listen: over TLS, checked against the client certificate's
                 policies. Plain HTTP has no principal: with policies configured it is
                 accepted from loopback addresses only.
