@@ -1,10 +1,25 @@
 //! Authorization with `iot-policy`, as AWS IoT Core does it on the data plane.
 //!
-//! Policies come from the config file and are attached to client ids (exact
-//! match; plain-TCP mode has no certificates). When no policy is configured
-//! at all, every action is allowed. Otherwise the policies attached to the
-//! client id are bound once at CONNECT ([`iot_policy::PolicySet::bind`] with
-//! the client id, source ip, will topic and connect attributes) and decide:
+//! Policies come from the config file and are attached (`[[attach]]`) to
+//! client ids (exact match) or to client certificates, by subject common name
+//! (`cert_cn`) or by fingerprint (`cert_fingerprint`: the lowercase hex
+//! SHA-256 of the certificate's DER, AWS's certificate id; `openssl x509
+//! -noout -fingerprint -sha256` prints it in upper case with colons, which are
+//! accepted too). A connection with a client certificate (TLS listener with a
+//! CA) is identified by it, as in AWS IoT: only entries naming a certificate
+//! apply, and an entry that also gives a `client_id` applies only to that
+//! client id. A connection without a certificate gets the entries that give
+//! only a `client_id`. The policies of every matching entry apply together.
+//!
+//! When no policy is configured at all, every action is allowed. Otherwise
+//! the policies are bound once at CONNECT ([`iot_policy::PolicySet::bind`]
+//! with the client id, source ip, will topic, connect attributes and the
+//! certificate parsed by [`iot_policy::CertificateContext::from_der`], so
+//! `${iot:Certificate.Subject.CommonName}`, `${iot:CertificateId}` and the
+//! other certificate variables resolve; an entry's `thing` attaches a thing
+//! to the certificate, which sets `iot:Connection.Thing.ThingName` and
+//! `IsAttached` when the client id is the thing's name, AWS's non-exclusive
+//! association) and decide:
 //!
 //! | action | resource | when |
 //! |---|---|---|
@@ -22,7 +37,10 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use anyhow::{Context as _, bail};
-use iot_policy::{BoundPolicySet, ConnectionContext, PolicyDocument, PolicySet};
+use iot_policy::{
+    BoundPolicySet, CertificateContext, ConnectionContext, DnAttribute, PolicyDocument, PolicySet,
+    ThingContext,
+};
 
 /// The configured policies, compiled per client id.
 #[derive(Debug, Default)]
@@ -39,6 +57,59 @@ struct Policies {
     by_client: HashMap<String, PolicySet>,
     /// The empty set, for client ids with nothing attached (implicit deny).
     none: PolicySet,
+    /// Attachments to certificates, in config order.
+    by_cert: Vec<CertEntry>,
+}
+
+/// An `[[attach]]` entry that names a certificate.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CertAttach {
+    /// Subject common name the certificate must have.
+    pub(crate) cn: Option<String>,
+    /// SHA-256 of the certificate's DER (hex; colons and case ignored).
+    pub(crate) fingerprint: Option<String>,
+    /// Client id the connection must use, if given.
+    pub(crate) client_id: Option<String>,
+    /// Thing attached to the certificate (`iot:Connection.Thing.*`).
+    pub(crate) thing: Option<String>,
+    /// Names of the attached policies.
+    pub(crate) policies: Vec<String>,
+}
+
+#[derive(Debug)]
+struct CertEntry {
+    attach: CertAttach,
+    docs: Vec<PolicyDocument>,
+    /// `docs` compiled (shared, cheap to clone), for the usual single match.
+    set: PolicySet,
+}
+
+impl CertEntry {
+    fn matches(&self, cert: &CertificateContext, client_id: &str) -> bool {
+        let a = &self.attach;
+        a.cn.as_deref().is_none_or(|cn| {
+            cert.subject_values(DnAttribute::CommonName)
+                .any(|v| v == cn)
+        }) && a
+            .fingerprint
+            .as_deref()
+            .is_none_or(|f| cert.certificate_id.as_deref() == Some(f))
+            && a.client_id.as_deref().is_none_or(|c| c == client_id)
+    }
+}
+
+/// A fingerprint as written in the config, normalised to AWS's certificate
+/// id form (lowercase hex, no colons).
+fn normalise_fingerprint(f: &str) -> anyhow::Result<String> {
+    let hex: String = f
+        .chars()
+        .filter(|c| *c != ':')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        bail!("cert_fingerprint {f:?} is not a SHA-256 in hex (64 digits, colons allowed)");
+    }
+    Ok(hex)
 }
 
 impl Auth {
@@ -83,22 +154,64 @@ impl Auth {
                 arn: format!("arn:aws:iot:{region}:{account}:"),
                 by_client,
                 none: PolicySet::compile(&[]),
+                by_cert: Vec::new(),
             }),
         })
     }
 
-    /// Binds the policies of `client_id` for one connection.
+    /// Adds the `[[attach]]` entries that name a certificate.
+    pub(crate) fn attach_certs(
+        &mut self,
+        policies: &HashMap<String, String>,
+        certs: Vec<CertAttach>,
+    ) -> anyhow::Result<()> {
+        let Some(p) = &mut self.policies else {
+            if certs.is_empty() {
+                return Ok(());
+            }
+            bail!("[[attach]] entries given but no [[policies]]");
+        };
+        for mut attach in certs {
+            if attach.cn.is_none() && attach.fingerprint.is_none() {
+                if attach.client_id.is_some() {
+                    bail!("[[attach]] `thing` needs cert_cn or cert_fingerprint");
+                }
+                bail!("an [[attach]] entry needs client_id, cert_cn or cert_fingerprint");
+            }
+            attach.fingerprint = attach
+                .fingerprint
+                .as_deref()
+                .map(normalise_fingerprint)
+                .transpose()?;
+            let mut docs = Vec::with_capacity(attach.policies.len());
+            for name in &attach.policies {
+                let Some(text) = policies.get(name) else {
+                    bail!("a certificate is attached to unknown policy {name:?}");
+                };
+                docs.push(
+                    PolicyDocument::parse(text)
+                        .with_context(|| format!("policy {name:?} is invalid"))?,
+                );
+            }
+            let set = PolicySet::compile(&docs);
+            p.by_cert.push(CertEntry { attach, docs, set });
+        }
+        Ok(())
+    }
+
+    /// Binds the policies of `client_id` for one connection; `cert` is the
+    /// client certificate (DER) when the client presented one.
     pub(crate) fn bind(
         &self,
         client_id: &str,
         source_ip: IpAddr,
         will_topic: Option<&str>,
         persistent: bool,
+        cert: Option<&[u8]>,
     ) -> ConnAuth {
         let Some(p) = &self.policies else {
             return ConnAuth::default();
         };
-        let set = p.by_client.get(client_id).unwrap_or(&p.none);
         let mut connect_attributes = Vec::new();
         if persistent {
             connect_attributes.push("PersistentConnect".to_owned());
@@ -106,7 +219,7 @@ impl Auth {
         if will_topic.is_some() {
             connect_attributes.push("LastWill".to_owned());
         }
-        let ctx = ConnectionContext {
+        let mut ctx = ConnectionContext {
             client_id: client_id.to_owned(),
             source_ip: Some(source_ip),
             connect_attributes,
@@ -117,6 +230,27 @@ impl Auth {
                 .and_then(|d| i64::try_from(d.as_millis()).ok()),
             ..ConnectionContext::default()
         };
+        let compiled;
+        let set = match cert {
+            None => p.by_client.get(client_id).unwrap_or(&p.none),
+            Some(der) => {
+                // The certificate is the principal: only its attachments apply.
+                let (set, cert) = p.cert_policies(der, client_id);
+                if let Some((thing, cert)) = cert {
+                    // Non-exclusive thing association: the thing variables
+                    // exist only when the client id is the thing's name.
+                    let thing = thing.filter(|t| t == client_id);
+                    ctx.is_attached = thing.is_some();
+                    ctx.thing = thing.map(|name| ThingContext {
+                        name,
+                        ..ThingContext::default()
+                    });
+                    ctx.certificate = Some(cert);
+                }
+                compiled = set;
+                &compiled
+            }
+        };
         ConnAuth {
             bound: Some(Bound {
                 set: set.bind(&ctx),
@@ -124,6 +258,43 @@ impl Auth {
                 client_id: client_id.to_owned(),
             }),
         }
+    }
+}
+
+impl Policies {
+    /// The policies attached to certificate `der` (for `client_id`), with
+    /// the attached thing and the parsed certificate; the empty set if the
+    /// certificate does not parse.
+    fn cert_policies(
+        &self,
+        der: &[u8],
+        client_id: &str,
+    ) -> (PolicySet, Option<(Option<String>, CertificateContext)>) {
+        let cert = match CertificateContext::from_der(der) {
+            Ok(cert) => cert,
+            Err(err) => {
+                tracing::info!(%err, "client certificate not understood; no policy applies");
+                return (PolicySet::compile(&[]), None);
+            }
+        };
+        let matching: Vec<&CertEntry> = self
+            .by_cert
+            .iter()
+            .filter(|e| e.matches(&cert, client_id))
+            .collect();
+        let thing = matching.iter().find_map(|e| e.attach.thing.clone());
+        let set = match matching.as_slice() {
+            [] => self.none.clone(),
+            [one] => one.set.clone(),
+            several => {
+                let docs: Vec<PolicyDocument> = several
+                    .iter()
+                    .flat_map(|e| e.docs.iter().cloned())
+                    .collect();
+                PolicySet::compile(&docs)
+            }
+        };
+        (set, Some((thing, cert)))
     }
 }
 
@@ -177,5 +348,184 @@ impl ConnAuth {
     /// `iot:Receive` on `topic/{topic}`.
     pub(crate) fn can_receive(&self, topic: &str) -> bool {
         self.allowed("iot:Receive", "topic", topic)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use rcgen::{CertificateParams, DistinguishedName, DnType, KeyPair};
+
+    use super::*;
+
+    const ARN: &str = "arn:aws:iot:us-east-1:123456789012";
+
+    /// DER of a self-signed certificate with common name `cn`.
+    fn cert(cn: &str) -> Vec<u8> {
+        let key = KeyPair::generate().unwrap();
+        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name = DistinguishedName::new();
+        p.distinguished_name.push(DnType::CommonName, cn);
+        p.self_signed(&key).unwrap().der().to_vec()
+    }
+
+    fn sha256_hex(der: &[u8]) -> String {
+        CertificateContext::from_der(der)
+            .unwrap()
+            .certificate_id
+            .unwrap()
+    }
+
+    fn auth(certs: Vec<CertAttach>) -> Auth {
+        let doc = serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "iot:Connect",
+             "Resource": format!("{ARN}:client/${{iot:Connection.Thing.ThingName}}"),
+             "Condition": {"Bool": {"iot:Connection.Thing.IsAttached": "true"}}},
+            {"Effect": "Allow", "Action": "iot:Publish",
+             "Resource": format!("{ARN}:topic/cn/${{iot:Certificate.Subject.CommonName}}")},
+            {"Effect": "Allow", "Action": "iot:Publish",
+             "Resource": format!("{ARN}:topic/id/${{iot:CertificateId}}")}
+        ]});
+        let policies = HashMap::from([("p".to_owned(), doc.to_string())]);
+        let attach = [("plain".to_owned(), vec!["p".to_owned()])];
+        let mut auth = Auth::new(
+            &policies,
+            &attach,
+            "us-east-1".into(),
+            "123456789012".into(),
+        )
+        .unwrap();
+        auth.attach_certs(&policies, certs).unwrap();
+        auth
+    }
+
+    fn by_cn(cn: &str) -> CertAttach {
+        CertAttach {
+            cn: Some(cn.to_owned()),
+            policies: vec!["p".to_owned()],
+            ..CertAttach::default()
+        }
+    }
+
+    fn bind<'a>(a: &Auth, client_id: &str, der: impl Into<Option<&'a [u8]>>) -> ConnAuth {
+        a.bind(
+            client_id,
+            Ipv4Addr::LOCALHOST.into(),
+            None,
+            false,
+            der.into(),
+        )
+    }
+
+    #[test]
+    fn certificate_variables_resolve_for_a_certificate_attached_by_common_name() {
+        let der = cert("dev-1");
+        let a = auth(vec![by_cn("dev-1")]);
+        let c = bind(&a, "x", der.as_slice());
+        assert!(c.can_publish("cn/dev-1", false));
+        assert!(!c.can_publish("cn/dev-2", false));
+        assert!(c.can_publish(&format!("id/{}", sha256_hex(&der)), false));
+        // No thing attached: the Connect statement does not apply.
+        assert!(!c.can_connect());
+        // Another common name has nothing attached.
+        assert!(!bind(&a, "x", cert("dev-2").as_slice()).can_publish("cn/dev-2", false));
+    }
+
+    #[test]
+    fn fingerprints_match_in_aws_and_openssl_forms() {
+        let der = cert("dev-1");
+        let hex = sha256_hex(&der);
+        let openssl_form = hex
+            .to_uppercase()
+            .as_bytes()
+            .chunks(2)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect::<Vec<_>>()
+            .join(":");
+        for f in [hex.clone(), openssl_form] {
+            let a = auth(vec![CertAttach {
+                fingerprint: Some(f),
+                policies: vec!["p".to_owned()],
+                ..CertAttach::default()
+            }]);
+            assert!(bind(&a, "x", der.as_slice()).can_publish("cn/dev-1", false));
+            assert!(!bind(&a, "x", cert("dev-1").as_slice()).can_publish("cn/dev-1", false));
+        }
+        let policies = HashMap::from([("p".to_owned(), "{}".to_owned())]);
+        let mut a = auth(vec![]);
+        let bad = CertAttach {
+            fingerprint: Some("abc".to_owned()),
+            ..by_cn("x")
+        };
+        assert!(a.attach_certs(&policies, vec![bad]).is_err());
+    }
+
+    #[test]
+    fn a_certificate_is_the_principal_and_client_id_attachments_do_not_apply() {
+        let der = cert("dev-1");
+        let a = auth(vec![]);
+        // "plain" has the policy by client id, but not with a certificate.
+        assert!(!bind(&a, "plain", der.as_slice()).can_publish("cn/dev-1", false));
+        // An entry with a client id applies only to that client id.
+        let a = auth(vec![CertAttach {
+            client_id: Some("only-me".to_owned()),
+            ..by_cn("dev-1")
+        }]);
+        assert!(bind(&a, "only-me", der.as_slice()).can_publish("cn/dev-1", false));
+        assert!(!bind(&a, "other", der.as_slice()).can_publish("cn/dev-1", false));
+    }
+
+    #[test]
+    fn an_attached_thing_is_bound_when_the_client_id_is_its_name() {
+        let der = cert("dev-1");
+        let a = auth(vec![CertAttach {
+            thing: Some("thing-1".to_owned()),
+            ..by_cn("dev-1")
+        }]);
+        assert!(bind(&a, "thing-1", der.as_slice()).can_connect());
+        assert!(!bind(&a, "thing-2", der.as_slice()).can_connect());
+    }
+
+    #[test]
+    fn the_policies_of_every_matching_entry_apply_together() {
+        let der = cert("dev-1");
+        let allow = |topic: &str| {
+            serde_json::json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "iot:Publish",
+                 "Resource": format!("{ARN}:topic/{topic}")}]})
+            .to_string()
+        };
+        let policies = HashMap::from([("a".to_owned(), allow("a")), ("b".to_owned(), allow("b"))]);
+        let mut auth =
+            Auth::new(&policies, &[], "us-east-1".into(), "123456789012".into()).unwrap();
+        let entry = |policy: &str| CertAttach {
+            policies: vec![policy.to_owned()],
+            ..by_cn("dev-1")
+        };
+        auth.attach_certs(
+            &policies,
+            vec![
+                entry("a"),
+                CertAttach {
+                    fingerprint: Some(sha256_hex(&der)),
+                    cn: None,
+                    ..entry("b")
+                },
+            ],
+        )
+        .unwrap();
+        let c = bind(&auth, "x", der.as_slice());
+        assert!(c.can_publish("a", false) && c.can_publish("b", false));
+        assert!(!c.can_publish("c", false));
+        // Another dev-1 certificate matches only the common-name entry.
+        let c = bind(&auth, "x", cert("dev-1").as_slice());
+        assert!(c.can_publish("a", false) && !c.can_publish("b", false));
+    }
+
+    #[test]
+    fn an_unparsable_certificate_gets_no_policy() {
+        let a = auth(vec![by_cn("dev-1")]);
+        assert!(!bind(&a, "x", &b"not a certificate"[..]).can_publish("cn/dev-1", false));
     }
 }

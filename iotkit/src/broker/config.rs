@@ -11,6 +11,11 @@
 //! stats = 10                     # --stats (seconds; absent: no stats line)
 //! region = "us-east-1"           # ARN region used by policies (default us-east-1)
 //! account = "123456789012"       # ARN account used by policies (default 123456789012)
+//! tls_listen = "0.0.0.0:8883"    # --tls-listen: MQTT over TLS (see [tls])
+//! ws_listen = "127.0.0.1:8080"   # --ws-listen: MQTT over WebSocket, path /mqtt
+//! wss_listen = "0.0.0.0:443"     # MQTT over WebSocket over TLS
+//! http_listen = "127.0.0.1:8081" # --http-listen: POST /topics/{topic}?qos=1
+//! https_listen = "0.0.0.0:8443"  # HTTP publish over TLS
 //!
 //! [[policies]]                   # an AWS IoT policy document ...
 //! name = "device"
@@ -20,6 +25,18 @@
 //! [[attach]]                     # policies of one client id (exact match)
 //! client_id = "device-1"
 //! policies = ["device"]
+//!
+//! [[attach]]                     # policies of a client certificate (TLS with tls.ca)
+//! cert_cn = "device-2"           # by subject common name, and/or
+//! # cert_fingerprint = "3f2a..." # by SHA-256 of the DER (hex, colons allowed)
+//! # client_id = "device-2"       # optional: only for this client id
+//! # thing = "device-2"           # optional: thing attached (iot:Connection.Thing.*)
+//! policies = ["device"]
+//!
+//! [tls]                          # for tls_listen, wss_listen, https_listen
+//! cert = "server-chain.pem"      # --tls-cert: server certificate chain (PEM)
+//! key = "server-key.pem"         # --tls-key: its private key (PEM)
+//! ca = "ca.pem"                  # --tls-ca: client CA(s); client certificates required
 //!
 //! [[rules]]                      # an AWS topic-rule payload (sql, actions, ...)
 //! name = "hot"
@@ -35,7 +52,8 @@ use std::time::Duration;
 use anyhow::{Context as _, bail};
 use serde::Deserialize;
 
-use super::auth::Auth;
+use super::auth::{Auth, CertAttach};
+use super::listeners;
 use super::rules::RuleSet;
 use super::{BrokerArgs, DEFAULT_MAX_PACKET_SIZE};
 
@@ -64,6 +82,12 @@ struct File {
     attach: Vec<AttachEntry>,
     #[serde(default)]
     rules: Vec<RuleEntry>,
+    tls_listen: Option<SocketAddr>,
+    ws_listen: Option<SocketAddr>,
+    wss_listen: Option<SocketAddr>,
+    http_listen: Option<SocketAddr>,
+    https_listen: Option<SocketAddr>,
+    tls: Option<listeners::TlsFiles>,
 }
 
 /// A `[[policies]]` entry.
@@ -79,7 +103,10 @@ struct PolicyEntry {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AttachEntry {
-    client_id: String,
+    client_id: Option<String>,
+    cert_cn: Option<String>,
+    cert_fingerprint: Option<String>,
+    thing: Option<String>,
     policies: Vec<String>,
 }
 
@@ -107,6 +134,8 @@ pub(crate) struct Settings {
     pub(crate) auth: Auth,
     /// Topic rules.
     pub(crate) rules: RuleSet,
+    /// TLS, WebSocket and HTTP listeners.
+    pub(crate) net: listeners::Settings,
 }
 
 /// Reads `--config` (if given) and merges it with the flags.
@@ -154,12 +183,33 @@ pub(crate) fn load(args: &BrokerArgs) -> anyhow::Result<Settings> {
             bail!("policy {:?} is defined twice", p.name);
         }
     }
-    let attach = file
-        .attach
-        .into_iter()
-        .map(|a| (a.client_id, a.policies))
-        .collect::<Vec<_>>();
-    let auth = Auth::new(&policies, &attach, region, account)?;
+    let (mut attach, mut certs) = (Vec::new(), Vec::new());
+    for a in file.attach {
+        match (a.client_id, a.cert_cn, a.cert_fingerprint, a.thing) {
+            (Some(client_id), None, None, None) => attach.push((client_id, a.policies)),
+            (client_id, cn, fingerprint, thing) => certs.push(CertAttach {
+                cn,
+                fingerprint,
+                client_id,
+                thing,
+                policies: a.policies,
+            }),
+        }
+    }
+    let mut auth = Auth::new(&policies, &attach, region, account)?;
+    auth.attach_certs(&policies, certs)?;
+    let net = listeners::Settings::new(
+        &args.net,
+        listeners::FileKeys {
+            tls_listen: file.tls_listen,
+            ws_listen: file.ws_listen,
+            wss_listen: file.wss_listen,
+            http_listen: file.http_listen,
+            https_listen: file.https_listen,
+            tls: file.tls,
+        },
+        &dir,
+    )?;
 
     let mut rules = Vec::new();
     for r in file.rules {
@@ -174,6 +224,7 @@ pub(crate) fn load(args: &BrokerArgs) -> anyhow::Result<Settings> {
         stats,
         auth,
         rules,
+        net,
     })
 }
 
@@ -221,9 +272,13 @@ mod tests {
         assert_eq!(s.max_packet_size, DEFAULT_MAX_PACKET_SIZE);
         assert_eq!(s.connect_timeout, Duration::from_secs(10));
         assert_eq!(s.stats, None);
-        let conn = s
-            .auth
-            .bind("anyone", std::net::Ipv4Addr::LOCALHOST.into(), None, false);
+        let conn = s.auth.bind(
+            "anyone",
+            std::net::Ipv4Addr::LOCALHOST.into(),
+            None,
+            false,
+            None,
+        );
         assert!(conn.can_connect() && conn.can_publish("a/b", true));
     }
 
@@ -261,8 +316,12 @@ mod tests {
         )
         .unwrap();
         let ip = std::net::Ipv4Addr::LOCALHOST.into();
-        assert!(auth.bind("a", ip, None, false).can_connect());
-        assert!(!auth.bind("b", ip, None, false).can_connect());
-        assert!(!auth.bind("a", ip, None, false).can_publish("t", false));
+        assert!(auth.bind("a", ip, None, false, None).can_connect());
+        assert!(!auth.bind("b", ip, None, false, None).can_connect());
+        assert!(
+            !auth
+                .bind("a", ip, None, false, None)
+                .can_publish("t", false)
+        );
     }
 }

@@ -15,8 +15,12 @@
 //! `--data-dir`. [`store`] keeps sessions that outlive their connection
 //! (3.1.1 Clean Session 0, 5.0 Session Expiry Interval), with redelivery,
 //! session expiry, the Will Delay Interval and Message Expiry; [`alias`]
-//! resolves inbound MQTT 5 topic aliases and assigns outbound ones; [`events`] publishes the AWS IoT
-//! lifecycle events on `$aws/events/presence/...`.
+//! resolves inbound MQTT 5 topic aliases and assigns outbound ones;
+//! [`events`] publishes the AWS IoT lifecycle events on
+//! `$aws/events/presence/...`. [`listeners`] adds MQTT over TLS (client certificates,
+//! policies attached to them), MQTT over WebSocket ([`websocket`]) and HTTP
+//! publish ([`http`]), each handing its stream to [`session::run`] or
+//! [`Shared::publish`].
 //!
 //! Limits and deliberate simplifications of this first slice:
 //! - stored sessions live in memory only (not under `--data-dir`); an
@@ -35,6 +39,8 @@ mod auth;
 mod config;
 mod connect;
 mod events;
+mod http;
+mod listeners;
 mod persist;
 mod retained;
 mod router;
@@ -42,6 +48,7 @@ mod rules;
 mod session;
 mod shadow;
 mod store;
+mod websocket;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -63,8 +70,8 @@ use tracing::{debug, info, warn};
 use retained::Retained;
 use router::Router;
 
-/// A client's byte stream, whatever carries it (TCP today; TLS or WebSocket
-/// listeners hand their streams to [`session::run`] the same way).
+/// A client's byte stream, whatever carries it (TCP, TLS, WebSocket: every
+/// listener hands its streams to [`session::run`] the same way).
 pub(crate) type Stream = Box<dyn Transport>;
 
 /// What a listener must provide for a connection to run on it.
@@ -78,7 +85,7 @@ pub(crate) const DEFAULT_MAX_PACKET_SIZE: u32 = 256 * 1024;
 /// Messages queued for one connection before further ones are dropped.
 pub(crate) const OUTBOX_CAPACITY: usize = 1024;
 
-/// Run a local MQTT 3.1.1 / 5.0 broker (plain TCP; no config file needed).
+/// Run a local MQTT 3.1.1 / 5.0 broker (TCP, TLS, WebSocket, HTTP publish; no config file needed).
 #[derive(Debug, Args)]
 #[command(
     after_help = "Logs go to stderr; set RUST_LOG to filter them (default: info).
@@ -98,6 +105,9 @@ connect_timeout, stats; a flag wins over the file), plus
   region, account            ARN parts for policies (default us-east-1, 123456789012)
   [[policies]] name, path | document    AWS IoT policy JSON (file or inline)
   [[attach]]   client_id, policies      policies of a client id (exact match)
+  [[attach]]   cert_cn | cert_fingerprint [, client_id, thing], policies
+                                     policies of a client certificate (fingerprint:
+                                     SHA-256 of the DER in hex, colons allowed)
   [[rules]]    name, path | payload     AWS topic-rule JSON: sql, awsIotSqlVersion,
                actions / errorAction: {\"republish\": {\"topic\": \"t/${topic(2)}\", \"qos\": 0|1}}
                or {\"log\": {\"path\": \"FILE\"}} (one JSON line per output), ruleDisabled
@@ -111,13 +121,28 @@ with DUP on reconnect, CONNACK Session Present 1); 3.1.1 sessions expire after
 Message Expiry Interval are honoured; topic aliases: up to 10 from each client, and to a
 client that allows them, its first topics. Lifecycle events are published on
 $aws/events/presence/{connected,disconnected}/CLIENT_ID (AWS JSON).
-Not yet supported: TLS, WebSocket, HTTP publish, stored sessions across a restart.
+
+Listeners (each prints `iotkit broker NAME listening on ADDR` after the first line):
+  tls_listen    MQTT over TLS (AWS: 8883); [tls] cert, key (PEM) and, to require
+                client certificates issued by it, ca (--tls-cert/--tls-key/--tls-ca)
+  ws_listen     MQTT over WebSocket on path /mqtt, subprotocol mqtt; wss_listen: over TLS
+  http_listen   POST /topics/TOPIC?qos=0|1&retain=true with the payload as body,
+                answered 200 {\"message\":\"OK\",\"traceId\":..} as AWS IoT does (also
+                contentType, responseTopic, messageExpiry, x-amz-mqtt5-* headers);
+                https_listen: over TLS, checked against the client certificate's
+                policies. Plain HTTP has no principal: with policies configured it is
+                accepted from loopback addresses only.
+A client certificate is the connection's principal: only [[attach]] entries naming a
+certificate apply to it; policies see ${iot:Certificate.*}, ${iot:CertificateId}.
+Not yet supported: stored sessions across a restart, AUTH (enhanced authentication).
 
 Examples:
   iotkit broker
   iotkit broker --listen 0.0.0.0:1883 --stats 10
   iotkit broker --config broker.toml
-  iotkit broker --data-dir ./iotkit-data"
+  iotkit broker --data-dir ./iotkit-data
+  iotkit broker --tls-listen 0.0.0.0:8883 --tls-cert server.pem --tls-key server.key --tls-ca ca.pem
+  iotkit broker --ws-listen 127.0.0.1:8080 --http-listen 127.0.0.1:8081"
 )]
 pub(crate) struct BrokerArgs {
     /// TOML configuration file (policies, rules and the settings below).
@@ -146,6 +171,9 @@ pub(crate) struct BrokerArgs {
     /// [default: 3600, AWS IoT's default persistent session expiry].
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u32).range(1..))]
     persistent_session_expiry: Option<u32>,
+    /// TLS, WebSocket and HTTP listeners.
+    #[command(flatten)]
+    net: listeners::NetArgs,
 }
 
 /// Settings every connection reads.
@@ -398,6 +426,7 @@ async fn serve(args: BrokerArgs) -> anyhow::Result<()> {
     }));
     shadow::restore(&shared)?;
     rules::RuleSet::start(&shared)?;
+    listeners::start(&settings.net, &shared).await?;
     if let Some(secs) = settings.stats {
         tokio::spawn(print_stats(Arc::clone(&shared), secs));
     }
@@ -405,7 +434,12 @@ async fn serve(args: BrokerArgs) -> anyhow::Result<()> {
         match listener.accept().await {
             Ok((stream, peer)) => {
                 let _ = stream.set_nodelay(true);
-                tokio::spawn(session::run(Arc::clone(&shared), Box::new(stream), peer));
+                tokio::spawn(session::run(
+                    Arc::clone(&shared),
+                    Box::new(stream),
+                    peer,
+                    None,
+                ));
             }
             Err(err) => {
                 // Typically out of file descriptors: back off instead of spinning.

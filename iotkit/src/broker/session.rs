@@ -14,6 +14,7 @@ use iot_mqtt_codec::{
 };
 use tokio::sync::{Notify, mpsc};
 use tokio::time::{Instant, sleep_until, timeout};
+use tokio_rustls::rustls::pki_types::CertificateDer;
 use tokio_util::codec::Framed;
 use tracing::{debug, info};
 
@@ -46,7 +47,13 @@ enum End {
 }
 
 /// Runs one accepted connection to its end.
-pub(crate) async fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr) {
+/// `cert` is the client certificate (DER) of a TLS connection that presented one.
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    stream: Stream,
+    peer: SocketAddr,
+    cert: Option<CertificateDer<'static>>,
+) {
     let conn = shared.next_conn_id();
     let codec =
         MqttCodec::new(ProtocolVersion::V311).with_max_packet_size(shared.config.max_packet_size);
@@ -79,10 +86,13 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr) {
     let accepted = connect::accept(*connect, conn, shared.config.max_packet_size);
     // Policies are bound once per connection (iot:Connect checked here).
     let will_topic = accepted.will.as_ref().map(|w| w.topic.as_str());
-    let auth = shared
-        .config
-        .auth
-        .bind(&accepted.client_id, peer.ip(), will_topic, persistent);
+    let auth = shared.config.auth.bind(
+        &accepted.client_id,
+        peer.ip(),
+        will_topic,
+        persistent,
+        cert.as_deref(),
+    );
     if !auth.can_connect() {
         info!(%peer, conn, client_id = %accepted.client_id, "CONNECT denied by policy");
         connect::refuse_not_authorized(framed.get_mut(), accepted.version).await;
