@@ -9,7 +9,8 @@
 //! client per publish, MQTT 5 shared subscriptions round robin) and
 //! [`retained`] the retained-message store (topic-match's `RetainedIndex`);
 //! [`config`] reads `--config FILE`, [`auth`] applies `iot-policy` policies
-//! and [`rules`] runs `iot-sql` topic rules; [`shadow`] serves Device Shadows
+//! and [`rules`] runs `iot-sql` topic rules (with the publisher's
+//! [`context`]: client id, source ip, principal); [`shadow`] serves Device Shadows
 //! on the reserved `$aws/things/...` topics and refuses the other reserved
 //! `$aws/` topics; [`persist`] keeps shadows and retained messages under
 //! `--data-dir`.
@@ -30,6 +31,7 @@
 mod auth;
 mod config;
 mod connect;
+mod context;
 mod persist;
 mod retained;
 mod router;
@@ -121,7 +123,8 @@ pub(crate) struct BrokerArgs {
     /// Seconds a new connection has to send its CONNECT [default: 10].
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     connect_timeout: Option<u64>,
-    /// Print a statistics line (connections, messages/s in and out) every SECS seconds.
+    /// Print a statistics line (connections, messages/s in and out, drops, rule
+    /// matches and rule errors) every SECS seconds.
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     stats: Option<u64>,
     /// Directory where shadows and retained messages are saved (atomically, on
@@ -191,8 +194,6 @@ pub(crate) struct State {
     router: Router,
     retained: Retained,
     clients: HashMap<String, ClientEntry>,
-    /// Client id of each live connection (for the rules' `clientid()`).
-    client_ids: HashMap<u64, String>,
     outboxes: HashMap<u64, mpsc::Sender<Outbound>>,
 }
 
@@ -219,6 +220,8 @@ pub(crate) struct Shared {
     pub(crate) stats: Stats,
     /// Device shadows ([`shadow`]).
     pub(crate) shadows: shadow::Shadows,
+    /// Who is behind each connection, for the rules' context ([`context`]).
+    pub(crate) origins: context::Origins,
     state: Mutex<State>,
     next_conn: AtomicU64,
 }
@@ -229,6 +232,7 @@ impl Shared {
             config,
             stats: Stats::default(),
             shadows: shadow::Shadows::default(),
+            origins: context::Origins::default(),
             state: Mutex::new(State::default()),
             next_conn: AtomicU64::new(1),
         }
@@ -256,7 +260,6 @@ impl Shared {
     ) {
         let mut state = self.lock();
         state.outboxes.insert(conn, outbox);
-        state.client_ids.insert(conn, client_id.to_owned());
         let entry = ClientEntry { conn, taken_over };
         if let Some(old) = state.clients.insert(client_id.to_owned(), entry) {
             info!(client_id, old = old.conn, new = conn, "session taken over");
@@ -266,9 +269,9 @@ impl Shared {
 
     /// Forgets connection `conn` and its subscriptions.
     pub(crate) fn unregister(&self, client_id: &str, conn: u64) {
+        self.origins.disconnected(conn);
         let mut state = self.lock();
         state.outboxes.remove(&conn);
-        state.client_ids.remove(&conn);
         state.router.remove_connection(conn);
         if state.clients.get(client_id).is_some_and(|e| e.conn == conn) {
             state.clients.remove(client_id);
@@ -280,8 +283,7 @@ impl Shared {
     pub(crate) fn publish(&self, msg: &Message) -> usize {
         // Rules first, outside the lock (rules may select shadow request
         // topics, as in AWS); Basic Ingest stops here.
-        let client_id = || self.lock().client_ids.get(&msg.from).cloned();
-        if self.config.rules.on_publish(self, msg, client_id) {
+        if self.config.rules.on_publish(self, msg) {
             return 0;
         }
         if shadow::serve(self, msg) {
@@ -385,13 +387,16 @@ async fn print_stats(shared: Arc<Shared>, secs: u64) {
             s.msgs_out.load(Ordering::Relaxed),
         );
         let retained = shared.lock().retained.len();
+        let rules = &shared.config.rules;
         println!(
-            "stats: connections={} msgs_in/s={:.1} msgs_out/s={:.1} retained={} dropped={}",
+            "stats: connections={} msgs_in/s={:.1} msgs_out/s={:.1} retained={} dropped={} rule_matches={} rule_errors={}",
             s.connections.load(Ordering::Relaxed),
             now_in.saturating_sub(last_in) as f64 / secs as f64,
             now_out.saturating_sub(last_out) as f64 / secs as f64,
             retained,
             s.dropped.load(Ordering::Relaxed),
+            rules.matches.load(Ordering::Relaxed),
+            rules.errors.load(Ordering::Relaxed),
         );
         (last_in, last_out) = (now_in, now_out);
     }

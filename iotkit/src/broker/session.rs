@@ -105,6 +105,10 @@ pub(crate) async fn run(shared: Arc<Shared>, stream: Stream, peer: SocketAddr) {
     session
         .shared
         .register(&session.client_id, conn, tx, Arc::clone(&taken_over));
+    session
+        .shared
+        .origins
+        .connected(conn, &session.client_id, peer.ip(), None);
     if session.send(Packet::ConnAck(connack)).await.is_err() {
         session.shared.unregister(&session.client_id, conn);
         return;
