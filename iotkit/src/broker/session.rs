@@ -17,6 +17,8 @@ use tokio::time::{Instant, sleep_until, timeout};
 use tokio_util::codec::Framed;
 use tracing::{debug, info};
 
+mod batch;
+
 use super::auth::ConnAuth;
 use super::connect::{self, Accepted};
 use super::router::Subscription;
@@ -166,6 +168,8 @@ struct Session {
     will: Option<Message>,
     /// The connection's bound policies.
     auth: ConnAuth,
+    /// True while a batch of deliveries is written ([`batch`]).
+    batching: bool,
 }
 
 impl Session {
@@ -186,6 +190,7 @@ impl Session {
             incoming_qos2: HashSet::new(),
             will: a.will,
             auth: ConnAuth::default(),
+            batching: false,
         }
     }
 
@@ -224,8 +229,8 @@ impl Session {
                 // While deliveries wait for the Receive Maximum, leave the
                 // rest in the outbox: a full outbox drops (and counts) at the publisher.
                 out = rx.recv(), if self.pending.len() < OUTBOX_CAPACITY => match out {
-                    Some(Outbound::Deliver { msg, qos, retain, subscription_ids }) => {
-                        if self.deliver(&msg, qos, retain, &subscription_ids).await.is_err() {
+                    Some(out) => {
+                        if batch::deliver_queued(self, out, &mut rx).await.is_err() {
                             return End::Abnormal;
                         }
                     }
@@ -554,7 +559,14 @@ impl Session {
     }
 
     async fn send(&mut self, packet: Packet) -> Result<(), End> {
-        match timeout(WRITE_TIMEOUT, self.framed.send(packet)).await {
+        // Within a batch ([`batch`]) packets are only buffered (the codec
+        // writes out past 8 KiB) and the batch ends with one flush.
+        let io = if self.batching {
+            timeout(WRITE_TIMEOUT, self.framed.feed(packet)).await
+        } else {
+            timeout(WRITE_TIMEOUT, self.framed.send(packet)).await
+        };
+        match io {
             Ok(Ok(())) => Ok(()),
             Ok(Err(err)) => {
                 debug!(conn = self.conn, %err, "write failed");
