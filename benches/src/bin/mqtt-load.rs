@@ -12,7 +12,7 @@
 //! objects `{"v":1,"t":"<20 digits>","p":"xx..."}`.
 //!
 //! The load is closed-loop: each publisher keeps at most `--window` messages
-//! not yet received by every subscriber (and, at QoS 1, not yet acknowledged),
+//! not yet received by each subscriber (and, at QoS 1, not yet acknowledged),
 //! so the brokers run at their sustainable throughput with bounded queues and
 //! the latency figures mean something. A publisher that sees no progress for
 //! a second writes the missing deliveries off as lost and goes on.
@@ -119,8 +119,8 @@ fn parse_args() -> Res<Args> {
 /// Progress of one publisher, shared with the subscribers.
 #[derive(Debug, Default)]
 struct Progress {
-    /// Copies received over all subscribers.
-    received: AtomicU64,
+    /// Copies received by each subscriber.
+    received: Vec<AtomicU64>,
     /// PUBACKs received (QoS 1).
     acked: AtomicU64,
     /// Woken on every receipt and acknowledgement.
@@ -227,8 +227,9 @@ async fn subscriber(run: Arc<Run>, j: usize, ready: Arc<tokio::sync::Barrier>) -
             }
             if let Some(i) = publisher_of(p.topic.as_str())
                 && let Some(pr) = run.progress.get(i)
+                && let Some(count) = pr.received.get(j)
             {
-                pr.received.fetch_add(1, Ordering::Relaxed);
+                count.fetch_add(1, Ordering::Relaxed);
                 pr.wake.notify_one();
             }
             if let Some(pid) = p.packet_id {
@@ -265,7 +266,6 @@ async fn publisher(run: Arc<Run>, i: usize, go: Arc<tokio::sync::Barrier>) -> Re
     let topic = utf(&format!("bench/dev-{i}/data"))?;
     let (mut sink, mut stream) = conn.split();
     let qos = run.args.qos;
-    let subs = u64::try_from(run.args.subscribers).unwrap_or(1);
     let window = run.args.window;
     // QoS 1: PUBACKs are counted by a reader task.
     let run2 = Arc::clone(&run);
@@ -282,17 +282,27 @@ async fn publisher(run: Arc<Run>, i: usize, go: Arc<tokio::sync::Barrier>) -> Re
     let started = Instant::now();
     let deadline = started + Duration::from_secs_f64(run.args.seconds);
     let mut report = PubReport::default();
-    let mut written_off = 0u64; // deliveries counted as lost
+    // Copies written off as lost, per subscriber.
+    let mut written_off = vec![0u64; progress.received.len()];
     let mut acks_written_off = 0u64;
+    // Copies received by the subscriber furthest behind.
+    let slowest = |written_off: &[u64]| {
+        progress
+            .received
+            .iter()
+            .zip(written_off)
+            .map(|(r, off)| r.load(Ordering::Relaxed) + off)
+            .min()
+            .unwrap_or(0)
+    };
     let mut next_id: u16 = 0;
     loop {
         if Instant::now() >= deadline || (run.args.count > 0 && report.sent >= run.args.count) {
             break;
         }
         // Room in the window?
-        let received = progress.received.load(Ordering::Relaxed) + written_off;
         let acked = progress.acked.load(Ordering::Relaxed) + acks_written_off;
-        let e2e_room = (report.sent * subs).saturating_sub(received) < window * subs;
+        let e2e_room = report.sent.saturating_sub(slowest(&written_off)) < window;
         let ack_room = qos == QoS::AtMostOnce || report.sent.saturating_sub(acked) < window;
         if e2e_room && ack_room {
             let mut p = Publish::new(topic.clone(), payload(run.now_ns()));
@@ -313,10 +323,11 @@ async fn publisher(run: Arc<Run>, i: usize, go: Arc<tokio::sync::Barrier>) -> Re
         sink.flush().await.map_err(|e| format!("{id}: {e}"))?;
         if timeout(STALL, progress.wake.notified()).await.is_err() {
             // No progress at all: write the missing copies off.
-            let received = progress.received.load(Ordering::Relaxed) + written_off;
-            let missing = (report.sent * subs).saturating_sub(received);
-            written_off += missing;
-            report.lost += missing;
+            for (r, off) in progress.received.iter().zip(written_off.iter_mut()) {
+                let missing = report.sent.saturating_sub(r.load(Ordering::Relaxed) + *off);
+                *off += missing;
+                report.lost += missing;
+            }
             let acked = progress.acked.load(Ordering::Relaxed) + acks_written_off;
             if qos != QoS::AtMostOnce {
                 acks_written_off += report.sent.saturating_sub(acked);
@@ -348,7 +359,12 @@ fn percentile(sorted: &[u32], p: f64) -> u32 {
 
 async fn main_async(args: Args) -> Res<String> {
     let run = Arc::new(Run {
-        progress: (0..args.publishers).map(|_| Progress::default()).collect(),
+        progress: (0..args.publishers)
+            .map(|_| Progress {
+                received: (0..args.subscribers).map(|_| AtomicU64::new(0)).collect(),
+                ..Progress::default()
+            })
+            .collect(),
         args: args.clone(),
         start: Instant::now(),
         stop: AtomicBool::new(false),
@@ -384,7 +400,8 @@ async fn main_async(args: Args) -> Res<String> {
     let received = |run: &Run| {
         run.progress
             .iter()
-            .map(|p| p.received.load(Ordering::Relaxed))
+            .flat_map(|p| &p.received)
+            .map(|r| r.load(Ordering::Relaxed))
             .sum::<u64>()
     };
     while received(&run) < expected.saturating_sub(lost) && Instant::now() < drain_end {

@@ -97,6 +97,8 @@ connect_timeout, stats; a flag wins over the file), plus
   [[rules]]    name, path | payload     AWS topic-rule JSON: sql, awsIotSqlVersion,
                actions / errorAction: {\"republish\": {\"topic\": \"t/${topic(2)}\", \"qos\": 0|1}}
                or {\"log\": {\"path\": \"FILE\"}} (one JSON line per output), ruleDisabled
+Rule SQL sees clientid(), sourceip(), principal() (the client id over plain TCP),
+traceid() (a UUID per message); --stats counts rule_matches and rule_errors.
 Relative paths are relative to the config file. With no [[policies]] everything is
 allowed; with some, iot:Connect, Publish, RetainPublish, Subscribe and Receive are
 checked as AWS IoT does. PUBLISH to $aws/rules/NAME/... goes only to rule NAME.
