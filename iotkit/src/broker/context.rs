@@ -40,8 +40,8 @@ pub(crate) struct Origin {
     pub(crate) client_id: String,
     /// The identity the connection authenticated with (`principal()`).
     pub(crate) principal: String,
-    /// The peer's address (`sourceip()`).
-    pub(crate) source_ip: IpAddr,
+    /// The peer's address as `sourceip()` returns it (formatted once).
+    pub(crate) source_ip: String,
 }
 
 /// The origin of every live connection, by connection id.
@@ -62,7 +62,7 @@ impl Origins {
         let origin = Origin {
             client_id: client_id.to_owned(),
             principal: principal.unwrap_or(client_id).to_owned(),
-            source_ip,
+            source_ip: source_ip.to_string(),
         };
         self.map
             .write()

@@ -25,8 +25,9 @@
 //! The `--stats` line counts `rule_matches` (message and rule pairs whose
 //! topic matched the rule's FROM filter, or Basic Ingest to the rule, as AWS
 //! counts `TopicMatch`) and `rule_errors` (evaluations that ended in an SQL
-//! error or a failed action, whether or not an errorAction then ran). Basic Ingest: a PUBLISH to
-//! `$aws/rules/{ruleName}/...` goes to that rule only (FROM is ignored) and
+//! error or a failed action, whether or not an errorAction then ran).
+//!
+//! Basic Ingest: a PUBLISH to `$aws/rules/{ruleName}/...` goes to that rule only (FROM is ignored) and
 //! never to subscribers; an unknown or disabled rule name drops it.
 //!
 //! Loops: messages published by a republish action do not trigger rules
@@ -55,7 +56,7 @@ use super::{Message, Shared, context};
 pub(crate) const RULE_CONN: u64 = u64::MAX;
 
 /// Messages waiting for rule evaluation before further ones skip the rules.
-pub(crate) const QUEUE_CAPACITY: usize = 4096;
+pub(crate) const QUEUE_CAPACITY: usize = 16_384;
 
 /// Basic Ingest topic prefix.
 const BASIC_INGEST: &str = "$aws/rules/";
@@ -200,6 +201,8 @@ struct LoadedRule {
 #[derive(Debug)]
 struct Job {
     rule: usize,
+    /// True for a message that arrived over MQTT (it gets a `traceid()`).
+    traced: bool,
     topic: String,
     payload: Bytes,
     context: Context,
@@ -318,14 +321,8 @@ impl RuleSet {
         if let Some(origin) = shared.origins.get(msg.from) {
             context.clientid = Some(origin.client_id.clone());
             context.principal = Some(origin.principal.clone());
-            context.sourceip = Some(origin.source_ip.to_string());
+            context.sourceip = Some(origin.source_ip.clone());
         }
-        if msg.from != RULE_CONN {
-            // traceid() is Undefined for messages that did not arrive over MQTT.
-            context.traceid = Some(context::uuid_v4());
-        }
-        context.newuuid = Some(context::uuid_v4());
-        context.rand = Some(context::random_f64());
         context.timestamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .ok()
@@ -353,6 +350,8 @@ impl RuleSet {
             self.matches.fetch_add(1, Ordering::Relaxed);
             let job = Job {
                 rule,
+                // traceid() is Undefined for messages that did not arrive over MQTT.
+                traced: msg.from != RULE_CONN,
                 topic: msg.topic.as_str().to_owned(),
                 payload: msg.payload.clone(),
                 context: context.clone(),
@@ -369,16 +368,31 @@ impl RuleSet {
     }
 
     /// Evaluates one rule for one message and runs its actions.
-    fn run(&self, shared: &Shared, job: &Job) {
+    fn run(&self, shared: &Shared, job: &mut Job) {
         let Some(r) = self.rules.get(job.rule) else {
             return;
         };
+        // The random values are made here, off the publishing connection's path.
+        job.context.traceid = job.traced.then(context::uuid_v4);
+        job.context.newuuid = Some(context::uuid_v4());
+        job.context.rand = Some(context::random_f64());
+        let job = &*job;
         let msg =
             SqlMessage::for_rule(&r.rule, &job.topic, &job.payload).with_context(&job.context);
         let mut failures = Vec::new();
         match r.rule.evaluate(&msg) {
             Ok(Outcome::Emit(out)) => {
-                let (payload, json) = (out.to_bytes(), out.to_json_string());
+                // Serialized only for the actions that use each form.
+                let (mut payload, mut json) = (Vec::new(), String::new());
+                if r.actions
+                    .iter()
+                    .any(|a| matches!(a, Action::Republish { .. }))
+                {
+                    payload = out.to_bytes();
+                }
+                if r.actions.iter().any(|a| matches!(a, Action::Log { .. })) {
+                    json = out.to_json_string();
+                }
                 for action in &r.actions {
                     if let Err(e) = action.execute(shared, &r.rule, &msg, &payload, &json) {
                         failures.push((action.name(), e));
@@ -414,7 +428,7 @@ impl RuleSet {
 }
 
 fn worker(shared: &Shared, rx: &Receiver<Job>) {
-    while let Ok(job) = rx.recv() {
-        shared.config.rules.run(shared, &job);
+    while let Ok(mut job) = rx.recv() {
+        shared.config.rules.run(shared, &mut job);
     }
 }
