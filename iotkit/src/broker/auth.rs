@@ -32,7 +32,15 @@
 //! Resources are `arn:aws:iot:{region}:{account}:...` with the region and
 //! account of the config file. A client id with no attached policy is denied
 //! everything, CONNECT included.
+//!
+//! The bound policies of a connection never change (variables and the time
+//! are bound at CONNECT), so its `iot:Publish` and `iot:Receive` decisions
+//! are kept per topic in a small map ([`DECISIONS_PER_ACTION`] topics per
+//! action, emptied when full): a device publishing to its own topic, or a
+//! subscriber receiving a fleet's topics, is checked once per topic rather
+//! than once per message (no ARN formatted, no policy evaluated).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -256,6 +264,7 @@ impl Auth {
                 set: set.bind(&ctx),
                 arn: p.arn.clone(),
                 client_id: client_id.to_owned(),
+                decisions: RefCell::default(),
             }),
         }
     }
@@ -309,6 +318,34 @@ struct Bound {
     set: BoundPolicySet,
     arn: String,
     client_id: String,
+    /// Decisions already made on topics (the connection's task is the only user).
+    decisions: RefCell<Decisions>,
+}
+
+/// Topics decided per connection and action before the map is emptied.
+pub(crate) const DECISIONS_PER_ACTION: usize = 256;
+
+/// Cached `iot:Publish` and `iot:Receive` decisions by topic.
+#[derive(Debug, Default)]
+struct Decisions {
+    publish: HashMap<String, bool>,
+    receive: HashMap<String, bool>,
+}
+
+/// Which map of [`Decisions`] an action uses.
+#[derive(Debug, Clone, Copy)]
+enum Cached {
+    Publish,
+    Receive,
+}
+
+impl Decisions {
+    fn map(&mut self, action: Cached) -> &mut HashMap<String, bool> {
+        match action {
+            Cached::Publish => &mut self.publish,
+            Cached::Receive => &mut self.receive,
+        }
+    }
 }
 
 impl ConnAuth {
@@ -334,9 +371,34 @@ impl ConnAuth {
         }
     }
 
+    /// `action` on `topic/{topic}`, from the connection's cache when decided before.
+    fn allowed_cached(&self, action: Cached, topic: &str) -> bool {
+        let Some(b) = &self.bound else {
+            return true;
+        };
+        if let Ok(mut d) = b.decisions.try_borrow_mut()
+            && let Some(&allowed) = d.map(action).get(topic)
+        {
+            return allowed;
+        }
+        let name = match action {
+            Cached::Publish => "iot:Publish",
+            Cached::Receive => "iot:Receive",
+        };
+        let allowed = self.allowed(name, "topic", topic);
+        if let Ok(mut d) = b.decisions.try_borrow_mut() {
+            let map = d.map(action);
+            if map.len() >= DECISIONS_PER_ACTION {
+                map.clear();
+            }
+            map.insert(topic.to_owned(), allowed);
+        }
+        allowed
+    }
+
     /// `iot:Publish`, and `iot:RetainPublish` when `retain`, on `topic/{topic}`.
     pub(crate) fn can_publish(&self, topic: &str, retain: bool) -> bool {
-        self.allowed("iot:Publish", "topic", topic)
+        self.allowed_cached(Cached::Publish, topic)
             && (!retain || self.allowed("iot:RetainPublish", "topic", topic))
     }
 
@@ -347,7 +409,7 @@ impl ConnAuth {
 
     /// `iot:Receive` on `topic/{topic}`.
     pub(crate) fn can_receive(&self, topic: &str) -> bool {
-        self.allowed("iot:Receive", "topic", topic)
+        self.allowed_cached(Cached::Receive, topic)
     }
 }
 
@@ -527,5 +589,33 @@ mod tests {
     fn an_unparsable_certificate_gets_no_policy() {
         let a = auth(vec![by_cn("dev-1")]);
         assert!(!bind(&a, "x", &b"not a certificate"[..]).can_publish("cn/dev-1", false));
+    }
+
+    #[test]
+    fn cached_decisions_equal_fresh_ones_past_the_cache_bound() {
+        let doc = r#"{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["iot:Publish", "iot:Receive"],
+             "Resource": "arn:aws:iot:us-east-1:123456789012:topic/${iot:ClientId}/*"}]}"#;
+        let policies = HashMap::from([("p".to_owned(), doc.to_owned())]);
+        let attach = [("dev".to_owned(), vec!["p".to_owned()])];
+        let auth = Auth::new(
+            &policies,
+            &attach,
+            "us-east-1".into(),
+            "123456789012".into(),
+        )
+        .unwrap();
+        let conn = auth.bind("dev", IpAddr::from([127, 0, 0, 1]), None, false, None);
+        // Twice over more topics than the cache keeps: same answers.
+        for _ in 0..2 {
+            for i in 0..(DECISIONS_PER_ACTION + 44) {
+                assert!(conn.can_publish(&format!("dev/{i}"), false));
+                assert!(conn.can_receive(&format!("dev/{i}")));
+                assert!(!conn.can_publish(&format!("other/{i}"), false));
+                assert!(!conn.can_receive(&format!("other/{i}")));
+            }
+        }
+        // RetainPublish is not granted, cached Publish or not.
+        assert!(!conn.can_publish("dev/0", true));
     }
 }

@@ -9,7 +9,8 @@
 //! client per publish, MQTT 5 shared subscriptions round robin) and
 //! [`retained`] the retained-message store (topic-match's `RetainedIndex`);
 //! [`config`] reads `--config FILE`, [`auth`] applies `iot-policy` policies
-//! and [`rules`] runs `iot-sql` topic rules; [`shadow`] serves Device Shadows
+//! and [`rules`] runs `iot-sql` topic rules (with the publisher's
+//! [`context`]: client id, source ip, principal); [`shadow`] serves Device Shadows
 //! on the reserved `$aws/things/...` topics and refuses the other reserved
 //! `$aws/` topics; [`persist`] keeps shadows and retained messages under
 //! `--data-dir`. [`store`] keeps sessions that outlive their connection
@@ -38,6 +39,7 @@ mod alias;
 mod auth;
 mod config;
 mod connect;
+mod context;
 mod events;
 mod http;
 mod listeners;
@@ -111,6 +113,8 @@ connect_timeout, stats; a flag wins over the file), plus
   [[rules]]    name, path | payload     AWS topic-rule JSON: sql, awsIotSqlVersion,
                actions / errorAction: {\"republish\": {\"topic\": \"t/${topic(2)}\", \"qos\": 0|1}}
                or {\"log\": {\"path\": \"FILE\"}} (one JSON line per output), ruleDisabled
+Rule SQL sees clientid(), sourceip(), principal() (the client id over plain TCP),
+traceid() (a UUID per message); --stats counts rule_matches and rule_errors.
 Relative paths are relative to the config file. With no [[policies]] everything is
 allowed; with some, iot:Connect, Publish, RetainPublish, Subscribe and Receive are
 checked as AWS IoT does. PUBLISH to $aws/rules/NAME/... goes only to rule NAME.
@@ -159,7 +163,8 @@ pub(crate) struct BrokerArgs {
     /// Seconds a new connection has to send its CONNECT [default: 10].
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     connect_timeout: Option<u64>,
-    /// Print a statistics line (connections, messages/s in and out) every SECS seconds.
+    /// Print a statistics line (connections, messages/s in and out, drops, rule
+    /// matches and rule errors) every SECS seconds.
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     stats: Option<u64>,
     /// Directory where shadows and retained messages are saved (atomically, on
@@ -239,8 +244,6 @@ pub(crate) struct State {
     router: Router,
     retained: Retained,
     clients: HashMap<String, ClientEntry>,
-    /// Client id of each live connection (for the rules' `clientid()`).
-    client_ids: HashMap<u64, String>,
     outboxes: HashMap<u64, mpsc::Sender<Outbound>>,
     /// Sessions that outlive their connection ([`store`]).
     sessions: store::Store,
@@ -269,6 +272,8 @@ pub(crate) struct Shared {
     pub(crate) stats: Stats,
     /// Device shadows ([`shadow`]).
     pub(crate) shadows: shadow::Shadows,
+    /// Who is behind each connection, for the rules' context ([`context`]).
+    pub(crate) origins: context::Origins,
     state: Mutex<State>,
     next_conn: AtomicU64,
 }
@@ -279,6 +284,7 @@ impl Shared {
             config,
             stats: Stats::default(),
             shadows: shadow::Shadows::default(),
+            origins: context::Origins::default(),
             state: Mutex::new(State::default()),
             next_conn: AtomicU64::new(1),
         }
@@ -306,7 +312,6 @@ impl Shared {
     ) {
         let mut state = self.lock();
         state.outboxes.insert(conn, outbox);
-        state.client_ids.insert(conn, client_id.to_owned());
         let entry = ClientEntry { conn, taken_over };
         if let Some(old) = state.clients.insert(client_id.to_owned(), entry) {
             info!(client_id, old = old.conn, new = conn, "session taken over");
@@ -316,9 +321,9 @@ impl Shared {
 
     /// Forgets connection `conn` and its subscriptions (kept for a stored session).
     pub(crate) fn unregister(&self, client_id: &str, conn: u64) {
+        self.origins.disconnected(conn);
         let mut state = self.lock();
         state.outboxes.remove(&conn);
-        state.client_ids.remove(&conn);
         if !state.sessions.is_stored(conn) {
             state.router.remove_connection(conn);
         }
@@ -332,8 +337,7 @@ impl Shared {
     pub(crate) fn publish(&self, msg: &Message) -> usize {
         // Rules first, outside the lock (rules may select shadow request
         // topics, as in AWS); Basic Ingest stops here.
-        let client_id = || self.lock().client_ids.get(&msg.from).cloned();
-        if self.config.rules.on_publish(self, msg, client_id) {
+        if self.config.rules.on_publish(self, msg) {
             return 0;
         }
         if shadow::serve(self, msg) {
@@ -462,13 +466,16 @@ async fn print_stats(shared: Arc<Shared>, secs: u64) {
             s.msgs_out.load(Ordering::Relaxed),
         );
         let retained = shared.lock().retained.len();
+        let rules = &shared.config.rules;
         println!(
-            "stats: connections={} msgs_in/s={:.1} msgs_out/s={:.1} retained={} dropped={}",
+            "stats: connections={} msgs_in/s={:.1} msgs_out/s={:.1} retained={} dropped={} rule_matches={} rule_errors={}",
             s.connections.load(Ordering::Relaxed),
             now_in.saturating_sub(last_in) as f64 / secs as f64,
             now_out.saturating_sub(last_out) as f64 / secs as f64,
             retained,
             s.dropped.load(Ordering::Relaxed),
+            rules.matches.load(Ordering::Relaxed),
+            rules.errors.load(Ordering::Relaxed),
         );
         (last_in, last_out) = (now_in, now_out);
     }

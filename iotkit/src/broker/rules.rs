@@ -15,12 +15,19 @@
 //! (`ruleName`, `topic`, `clientId`, `base64OriginalPayload`, `failures`).
 //!
 //! Every publish whose topic matches a rule's FROM filter is handed, with
-//! its context (`clientid()`, `timestamp()`, MQTT 5 user properties and
-//! `get_mqtt_property()` values; `sourceip()` is not filled yet), to one
-//! worker thread over a bounded queue ([`QUEUE_CAPACITY`]; when it is full
-//! the message skips the rules and is counted as `dropped`), so evaluation
-//! and file I/O never hold up routing. Basic Ingest: a PUBLISH to
-//! `$aws/rules/{ruleName}/...` goes to that rule only (FROM is ignored) and
+//! its context (`clientid()`, `sourceip()`, `principal()`, `traceid()`,
+//! `newuuid()`, `rand()`, `timestamp()`, MQTT 5 user properties and
+//! `get_mqtt_property()` values; see [`super::context`] for what each
+//! returns), to one worker thread over a bounded queue ([`QUEUE_CAPACITY`];
+//! when it is full the message skips the rules and is counted as `dropped`),
+//! so evaluation and file I/O never hold up routing.
+//!
+//! The `--stats` line counts `rule_matches` (message and rule pairs whose
+//! topic matched the rule's FROM filter, or Basic Ingest to the rule, as AWS
+//! counts `TopicMatch`) and `rule_errors` (evaluations that ended in an SQL
+//! error or a failed action, whether or not an errorAction then ran).
+//!
+//! Basic Ingest: a PUBLISH to `$aws/rules/{ruleName}/...` goes to that rule only (FROM is ignored) and
 //! never to subscribers; an unknown or disabled rule name drops it.
 //!
 //! Loops: messages published by a republish action do not trigger rules
@@ -31,9 +38,9 @@
 use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use anyhow::{Context as _, bail};
 use base64::Engine as _;
@@ -43,13 +50,13 @@ use iot_sql::{Context, Message as SqlMessage, Outcome, Rule, SqlVersion, Templat
 use serde::Deserialize;
 use tracing::{debug, warn};
 
-use super::{Message, Shared};
+use super::{Message, Shared, context};
 
 /// The `from` of messages published by a rule action: they never trigger rules.
 pub(crate) const RULE_CONN: u64 = u64::MAX;
 
 /// Messages waiting for rule evaluation before further ones skip the rules.
-pub(crate) const QUEUE_CAPACITY: usize = 4096;
+pub(crate) const QUEUE_CAPACITY: usize = 16_384;
 
 /// Basic Ingest topic prefix.
 const BASIC_INGEST: &str = "$aws/rules/";
@@ -84,8 +91,17 @@ enum ActionSpec {
 /// A compiled action.
 #[derive(Debug)]
 enum Action {
-    Republish { topic: Template, qos: QoS },
-    Log { path: PathBuf },
+    Republish {
+        topic: Template,
+        qos: QoS,
+    },
+    /// The file stays open in append mode after the first success (one
+    /// write per line, no open/close per message); a failed write closes it
+    /// so the next message opens it again.
+    Log {
+        path: PathBuf,
+        file: Mutex<Option<std::fs::File>>,
+    },
 }
 
 impl Action {
@@ -103,6 +119,7 @@ impl Action {
             },
             ActionSpec::Log { path } => Self::Log {
                 path: dir.join(path),
+                file: Mutex::new(None),
             },
         })
     }
@@ -144,12 +161,28 @@ impl Action {
                 });
                 Ok(())
             }
-            Self::Log { path } => std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .and_then(|mut f| f.write_all(format!("{json}\n").as_bytes()))
-                .map_err(|e| format!("cannot append to {}: {e}", path.display())),
+            Self::Log { path, file } => {
+                let mut file = file.lock().unwrap_or_else(PoisonError::into_inner);
+                let mut line = String::with_capacity(json.len() + 1);
+                line.push_str(json);
+                line.push('\n');
+                let result = match &mut *file {
+                    Some(f) => f.write_all(line.as_bytes()),
+                    None => std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(path)
+                        .and_then(|mut f| {
+                            f.write_all(line.as_bytes())?;
+                            *file = Some(f);
+                            Ok(())
+                        }),
+                };
+                if result.is_err() {
+                    *file = None;
+                }
+                result.map_err(|e| format!("cannot append to {}: {e}", path.display()))
+            }
         }
     }
 }
@@ -168,6 +201,8 @@ struct LoadedRule {
 #[derive(Debug)]
 struct Job {
     rule: usize,
+    /// True for a message that arrived over MQTT (it gets a `traceid()`).
+    traced: bool,
     topic: String,
     payload: Bytes,
     context: Context,
@@ -179,6 +214,10 @@ pub(crate) struct RuleSet {
     rules: Vec<LoadedRule>,
     by_name: HashMap<String, usize>,
     queue: OnceLock<SyncSender<Job>>,
+    /// Message and rule pairs that matched (for `--stats`).
+    pub(crate) matches: AtomicU64,
+    /// Evaluations that failed (SQL error or action failure).
+    pub(crate) errors: AtomicU64,
 }
 
 impl RuleSet {
@@ -240,20 +279,14 @@ impl RuleSet {
     }
 
     /// Hands `msg` to the rules it triggers; returns true when it is a Basic
-    /// Ingest message, which must not reach subscribers. `client_id` looks
-    /// up the publisher's client id (called only when a rule is triggered).
-    pub(crate) fn on_publish(
-        &self,
-        shared: &Shared,
-        msg: &Message,
-        client_id: impl FnOnce() -> Option<String>,
-    ) -> bool {
+    /// Ingest message, which must not reach subscribers.
+    pub(crate) fn on_publish(&self, shared: &Shared, msg: &Message) -> bool {
         let topic = msg.topic.as_str();
         if let Some(rest) = topic.strip_prefix(BASIC_INGEST) {
             let name = rest.split('/').next().unwrap_or_default();
             match self.by_name.get(name) {
                 Some(&i) if rest.len() > name.len() => {
-                    self.enqueue(shared, &[i], msg, client_id);
+                    self.enqueue(shared, &[i], msg);
                 }
                 _ => debug!(topic, "Basic Ingest to no enabled rule; dropped"),
             }
@@ -275,23 +308,21 @@ impl RuleSet {
             .map(|(i, _)| i)
             .collect();
         if !hits.is_empty() {
-            self.enqueue(shared, &hits, msg, client_id);
+            self.enqueue(shared, &hits, msg);
         }
         false
     }
 
-    fn enqueue(
-        &self,
-        shared: &Shared,
-        hits: &[usize],
-        msg: &Message,
-        client_id: impl FnOnce() -> Option<String>,
-    ) {
+    fn enqueue(&self, shared: &Shared, hits: &[usize], msg: &Message) {
         let Some(queue) = self.queue.get() else {
             return;
         };
         let mut context = Context::default();
-        context.clientid = client_id();
+        if let Some(origin) = shared.origins.get(msg.from) {
+            context.clientid = Some(origin.client_id.clone());
+            context.principal = Some(origin.principal.clone());
+            context.sourceip = Some(origin.source_ip.clone());
+        }
         context.timestamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .ok()
@@ -316,8 +347,11 @@ impl RuleSet {
             if self.rules.get(rule).is_some_and(|r| r.disabled) {
                 continue;
             }
+            self.matches.fetch_add(1, Ordering::Relaxed);
             let job = Job {
                 rule,
+                // traceid() is Undefined for messages that did not arrive over MQTT.
+                traced: msg.from != RULE_CONN,
                 topic: msg.topic.as_str().to_owned(),
                 payload: msg.payload.clone(),
                 context: context.clone(),
@@ -334,16 +368,31 @@ impl RuleSet {
     }
 
     /// Evaluates one rule for one message and runs its actions.
-    fn run(&self, shared: &Shared, job: &Job) {
+    fn run(&self, shared: &Shared, job: &mut Job) {
         let Some(r) = self.rules.get(job.rule) else {
             return;
         };
+        // The random values are made here, off the publishing connection's path.
+        job.context.traceid = job.traced.then(context::uuid_v4);
+        job.context.newuuid = Some(context::uuid_v4());
+        job.context.rand = Some(context::random_f64());
+        let job = &*job;
         let msg =
             SqlMessage::for_rule(&r.rule, &job.topic, &job.payload).with_context(&job.context);
         let mut failures = Vec::new();
         match r.rule.evaluate(&msg) {
             Ok(Outcome::Emit(out)) => {
-                let (payload, json) = (out.to_bytes(), out.to_json_string());
+                // Serialized only for the actions that use each form.
+                let (mut payload, mut json) = (Vec::new(), String::new());
+                if r.actions
+                    .iter()
+                    .any(|a| matches!(a, Action::Republish { .. }))
+                {
+                    payload = out.to_bytes();
+                }
+                if r.actions.iter().any(|a| matches!(a, Action::Log { .. })) {
+                    json = out.to_json_string();
+                }
                 for action in &r.actions {
                     if let Err(e) = action.execute(shared, &r.rule, &msg, &payload, &json) {
                         failures.push((action.name(), e));
@@ -356,6 +405,7 @@ impl RuleSet {
         if failures.is_empty() {
             return;
         }
+        self.errors.fetch_add(1, Ordering::Relaxed);
         warn!(rule = %r.name, topic = %job.topic, ?failures, "rule action failed");
         let Some(error_action) = &r.error_action else {
             return;
@@ -378,7 +428,7 @@ impl RuleSet {
 }
 
 fn worker(shared: &Shared, rx: &Receiver<Job>) {
-    while let Ok(job) = rx.recv() {
-        shared.config.rules.run(shared, &job);
+    while let Ok(mut job) = rx.recv() {
+        shared.config.rules.run(shared, &mut job);
     }
 }

@@ -18,6 +18,8 @@ use tokio_rustls::rustls::pki_types::CertificateDer;
 use tokio_util::codec::Framed;
 use tracing::{debug, info};
 
+mod batch;
+
 use super::alias::{Aliases, Outgoing};
 use super::auth::ConnAuth;
 use super::connect::{self, Accepted};
@@ -93,6 +95,12 @@ pub(crate) async fn run(
         persistent,
         cert.as_deref(),
     );
+    // AWS reports a certificate connection's principal as the certificate id
+    // (SHA-256 of the DER); without one, `principal()` is the client id.
+    let principal = cert
+        .as_deref()
+        .and_then(|der| iot_policy::CertificateContext::from_der(der).ok())
+        .and_then(|c| c.certificate_id);
     if !auth.can_connect() {
         info!(%peer, conn, client_id = %accepted.client_id, "CONNECT denied by policy");
         connect::refuse_not_authorized(framed.get_mut(), accepted.version).await;
@@ -119,6 +127,10 @@ pub(crate) async fn run(
         .register(&session.client_id, conn, tx, Arc::clone(&taken_over));
     let queued = store::take_queued(&session.shared, &session.client_id);
     session.pending.extend(queued);
+    session
+        .shared
+        .origins
+        .connected(conn, &session.client_id, peer.ip(), principal.as_deref());
     if session.send(Packet::ConnAck(connack)).await.is_err() {
         session.shared.unregister(&session.client_id, conn);
         session.hand_back(&mut rx, None);
@@ -187,6 +199,8 @@ struct Session {
     out_aliases: Outgoing,
     /// Why the connection ended (the lifecycle event's `disconnectReason`).
     reason: Reason,
+    /// True while a batch of deliveries is written ([`batch`]).
+    batching: bool,
 }
 
 impl Session {
@@ -212,6 +226,7 @@ impl Session {
             aliases: Aliases::default(),
             out_aliases: Outgoing::default(),
             reason: Reason::ConnectionLost,
+            batching: false,
         }
     }
 
@@ -370,8 +385,8 @@ impl Session {
                 // While deliveries wait for the Receive Maximum, leave the
                 // rest in the outbox: a full outbox drops (and counts) at the publisher.
                 out = rx.recv(), if self.pending.len() < OUTBOX_CAPACITY => match out {
-                    Some(Outbound::Deliver { msg, qos, retain, subscription_ids }) => {
-                        if self.deliver(&msg, qos, retain, &subscription_ids).await.is_err() {
+                    Some(out) => {
+                        if batch::deliver_queued(self, out, rx).await.is_err() {
                             return End::Abnormal;
                         }
                     }
@@ -736,7 +751,14 @@ impl Session {
     }
 
     async fn send(&mut self, packet: Packet) -> Result<(), End> {
-        match timeout(WRITE_TIMEOUT, self.framed.send(packet)).await {
+        // Within a batch ([`batch`]) packets are only buffered (the codec
+        // writes out past 8 KiB) and the batch ends with one flush.
+        let io = if self.batching {
+            timeout(WRITE_TIMEOUT, self.framed.feed(packet)).await
+        } else {
+            timeout(WRITE_TIMEOUT, self.framed.send(packet)).await
+        };
+        match io {
             Ok(Ok(())) => Ok(()),
             Ok(Err(err)) => {
                 debug!(conn = self.conn, %err, "write failed");
