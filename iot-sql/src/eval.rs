@@ -276,11 +276,23 @@ fn binary(op: BinOp, a: &Value, b: &Value, whole_as_int: bool) -> Value {
         BinOp::Le => order(|o| o != Ordering::Greater),
         BinOp::Gt => order(|o| o == Ordering::Greater),
         BinOp::Ge => order(|o| o != Ordering::Less),
+        BinOp::In => membership(a, b),
         BinOp::Add => arith(Arith::Add, a, b).normalized(whole_as_int),
         BinOp::Sub => arith(Arith::Sub, a, b).normalized(whole_as_int),
         BinOp::Mul => arith(Arith::Mul, a, b).normalized(whole_as_int),
         BinOp::Div => arith(Arith::Div, a, b).normalized(whole_as_int),
         BinOp::Rem => arith(Arith::Rem, a, b).normalized(whole_as_int),
+    }
+}
+
+/// `x IN arr`: true when some element of the Array `arr` equals `x` under
+/// the `=` rules (elements of any type; an Undefined element matches
+/// nothing); Undefined when `x` is Undefined or `arr` is not an Array.
+fn membership(x: &Value, arr: &Value) -> Value {
+    match (x, arr) {
+        (Value::Undefined, _) => Value::Undefined,
+        (_, Value::Array(items)) => Value::Bool(items.iter().any(|e| sql_eq(x, e) == Some(true))),
+        _ => Value::Undefined,
     }
 }
 

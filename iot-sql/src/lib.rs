@@ -9,6 +9,7 @@
 //! | payload bytes → value | `json.rs`, `value.rs`, `decimal.rs` | [`Value`], [`Message`] |
 //! | plan × message → output | `eval.rs`, `functions/` | [`Outcome`], [`Output`] |
 //! | templates | `template.rs` | [`Template`] |
+//! | syntax tree → canonical text | `print.rs` | [`Rule::to_sql`] |
 //!
 //! # Values and numbers
 //!
@@ -58,7 +59,8 @@
 //!     documented rule.
 //! 12. **AND / OR** evaluate both sides (no short circuit; `false AND 5` is
 //!     Undefined); precedence is the usual SQL one: OR < AND < NOT <
-//!     comparison < `+ -` < `* / %` < unary minus < `.` member access.
+//!     comparison (`= <> < <= > >= IN`) < `+ -` < `* / %` < unary minus <
+//!     `.` member access.
 //! 13. **Un-aliased items** are keyed by a path's last segment
 //!     (`SELECT a.b` → `"b"`), a variable's name, or the function name;
 //!     other expressions get `_N` (their 1-based position).
@@ -70,6 +72,15 @@
 //! 17. **External functions** stop the rule with an [`EvalError`] when no
 //!     provider is configured or the provider fails (AWS "fails with an
 //!     exception"); they never silently become Undefined.
+//! 18. **`IN`** (`x IN arr`, comparison precedence, any SQL version) is true
+//!     when an element of the Array `arr` equals `x` under the `=` rules
+//!     (Int/Decimal numerically, arrays in order, objects by key set), false
+//!     when none does. The operand table read (the operators page's Chinese
+//!     edition; the English table was not retrievable) lists Int, Decimal,
+//!     String, Array and Object left operands with an Array right operand;
+//!     **unconfirmed choices**: a right operand that is not an Array, or an
+//!     Undefined left operand, gives Undefined; Boolean and Null left
+//!     operands are compared like the others (`null IN [null]` is true).
 //!
 //! Other readings where the docs are silent: `nanvl(a, b)` returns `a`
 //! for every defined non-Null `a` (no NaN Decimal exists: double functions
@@ -86,8 +97,7 @@
 //! # Not implemented
 //!
 //! `decode(*, 'proto', …)` (it reads a descriptor from S3) is not available:
-//! `decode` takes exactly two arguments. `IN` is not supported (its AWS
-//! tables were not available). `parse_time`/`time_to_epoch` support the
+//! `decode` takes exactly two arguments. `parse_time`/`time_to_epoch` support the
 //! common pattern letters (see the `time` function family), not every
 //! Joda/java.time letter; an unsupported letter gives Undefined.
 //!
@@ -113,6 +123,7 @@ mod json;
 mod message;
 mod output;
 mod parse;
+mod print;
 mod rule;
 mod span;
 mod template;
