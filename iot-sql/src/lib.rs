@@ -81,6 +81,20 @@
 //!     **unconfirmed choices**: a right operand that is not an Array, or an
 //!     Undefined left operand, gives Undefined; Boolean and Null left
 //!     operands are compared like the others (`null IN [null]` is true).
+//! 19. **`SELECT VALUE` of an array under 2015-10-08** stops the rule with
+//!     [`EvalError::ArrayOutputRequiresVersion`]: an array as the whole
+//!     output came with 2016-03-23. Whether the value is an array is known
+//!     only at evaluation; array literals and nested queries are refused at
+//!     compile time like every 2016 feature. Stopping the rule (rather than
+//!     emitting nothing) is an unconfirmed choice; `SELECT *` of a JSON array
+//!     payload is not affected.
+//! 20. **`decode(*, 'proto', bucket, key, file, message)`** takes `*` and five
+//!     string literals (checked at compile time: any other count is an
+//!     arity error, any other argument [`ErrorKind::ProtobufDecodeArgument`])
+//!     and calls [`External::decode_protobuf`] with the raw payload; the
+//!     embedder reads the descriptor set and decodes. Requiring `*` as the
+//!     value follows the documented form; whether AWS accepts other values
+//!     is unconfirmed.
 //!
 //! Other readings where the docs are silent: `nanvl(a, b)` returns `a`
 //! for every defined non-Null `a` (no NaN Decimal exists: double functions
@@ -96,8 +110,8 @@
 //!
 //! # Not implemented
 //!
-//! `decode(*, 'proto', …)` (it reads a descriptor from S3) is not available:
-//! `decode` takes exactly two arguments. `parse_time`/`time_to_epoch` support the
+//! Protobuf decoding itself (`decode(*, 'proto', …)` delegates it to the
+//! embedder's [`External`]). `parse_time`/`time_to_epoch` support the
 //! common pattern letters (see the `time` function family), not every
 //! Joda/java.time letter; an unsupported letter gives Undefined.
 //!
@@ -134,7 +148,9 @@ pub use decimal::Decimal;
 pub use error::{Error, ErrorKind, EvalError};
 pub use functions::function_names;
 pub use json::MAX_JSON_DEPTH;
-pub use message::{Context, External, ExternalFunction, Message, MqttProperties, Transport};
+pub use message::{
+    Context, External, ExternalFunction, Message, MqttProperties, ProtobufRequest, Transport,
+};
 pub use output::{Outcome, Output, OutputKind};
 pub use parse::{MAX_DEPTH, MAX_SQL_LEN, MAX_TREE_DEPTH};
 pub use rule::Rule;
