@@ -204,3 +204,25 @@ fn decode_needs_2016_in_both_forms() {
 fn the_base64_form_is_unchanged() {
     assert_eq!(common::value("decode('eyJhIjoxfQ==', 'base64').a"), "1");
 }
+
+#[test]
+fn case_mocks_answer_by_message_type() {
+    use iot_sql::cases::Mocks;
+    let mocks = Mocks(serde_json::json!({
+        "decode": {"Reading": {"expect_input": "CJYB", "return": {"temp": 150}}}
+    }));
+    let rule = Rule::parse(SQL, V2016).unwrap();
+    let ok = Message::new("dev/1", &[0x08, 0x96, 0x01]).with_external(&mocks);
+    let Outcome::Emit(out) = rule.evaluate(&ok).unwrap() else {
+        panic!()
+    };
+    assert_eq!(out.to_json_string(), r#"{"temp":150}"#);
+    let other = Message::new("dev/1", &[0x08]).with_external(&mocks);
+    assert!(matches!(
+        rule.evaluate(&other),
+        Err(EvalError::External {
+            function: "decode",
+            ..
+        })
+    ));
+}
