@@ -38,7 +38,9 @@
 //! # Choices and deviations
 //!
 //! Where the AWS documentation contradicts itself (spec §15) this crate
-//! picks one reading; each is tested in `tests/choices.rs`.
+//! picks one reading; items 1–17 are tested in `tests/choices.rs`, items
+//! 18–20 (where the docs are incomplete rather than contradictory) in
+//! `tests/in_operator.rs`, `tests/value_arrays.rs` and `tests/protobuf.rs`.
 //!
 //! 1. **`NOT`** returns the negation (the page's "otherwise, returns true" is a typo).
 //! 2. **Decimal → Int**: functions and `cast` round down (toward zero for
