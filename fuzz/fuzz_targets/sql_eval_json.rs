@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use iot_sql::{Message, Outcome, Rule, SqlVersion};
+use iot_sql::{Message, Outcome, Rule, SqlVersion, Value};
 use libfuzzer_sys::fuzz_target;
 
 const RULES: &[&str] = &[
@@ -18,14 +18,23 @@ const RULES: &[&str] = &[
     "SELECT transform('enrichArray', b, arr) AS t, encode(*, 'base64') AS e, decode(a, 'base64') AS d FROM '#'",
     "SET @x = a / b, @y = a % b SELECT @x AS x, @y AS y, power(a, b) AS p, bitnot(a) AS n, round(a) AS r FROM '#'",
     "SELECT parse_time(b, a) AS p, time_to_epoch(a, b) AS t, chr(a) AS c, sqrt(a) AS q, md5(arr) AS h FROM '#'",
+    "SELECT a IN arr AS i, b IN [1, 'x', null, [1], {'k': 1}] AS j, arr IN arr AS k, a IN b AS l FROM '#' WHERE NOT (a IN b) OR b.c IN arr",
+];
+
+/// Rules compiled for 2015-10-08, where a `SELECT VALUE` array stops the rule.
+const RULES_2015: &[&str] = &[
+    "SELECT VALUE arr FROM '#'",
+    "SELECT VALUE a FROM '#' WHERE a IN arr",
 ];
 
 fn rules() -> &'static Vec<Rule> {
     static R: OnceLock<Vec<Rule>> = OnceLock::new();
     R.get_or_init(|| {
-        RULES
-            .iter()
-            .map(|s| Rule::parse(s, SqlVersion::V2016_03_23).expect("fixed rule compiles"))
+        let v2016 = RULES.iter().map(|s| (s, SqlVersion::V2016_03_23));
+        let v2015 = RULES_2015.iter().map(|s| (s, SqlVersion::V2015_10_08));
+        v2016
+            .chain(v2015)
+            .map(|(s, v)| Rule::parse(s, v).expect("fixed rule compiles"))
             .collect()
     })
 }
@@ -36,7 +45,13 @@ fuzz_target!(|data: &[u8]| {
     };
     let msg = Message::new("a/b", text.as_bytes());
     for rule in rules() {
-        if let Ok(Outcome::Emit(out)) = rule.evaluate(&msg) {
+        let outcome = rule.evaluate(&msg);
+        if rule.version() == SqlVersion::V2015_10_08
+            && let Ok(Outcome::Emit(out)) = &outcome
+        {
+            assert!(!matches!(out.value(), Value::Array(_)), "2015 array output");
+        }
+        if let Ok(Outcome::Emit(out)) = outcome {
             let json = out.to_json_string();
             if !json.is_empty() {
                 assert!(

@@ -67,6 +67,8 @@ pub(crate) enum BinOp {
     Le,
     Gt,
     Ge,
+    /// `x IN array`: membership with the equality of `=`.
+    In,
     Add,
     Sub,
     Mul,

@@ -23,8 +23,8 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value as Json, json};
 
 use crate::{
-    Context, External, ExternalFunction, Message, Outcome, OutputKind, Rule, SqlVersion, Transport,
-    Value,
+    Context, External, ExternalFunction, Message, Outcome, OutputKind, ProtobufRequest, Rule,
+    SqlVersion, Transport, Value,
 };
 
 /// One evaluated case.
@@ -224,6 +224,8 @@ pub fn context_from_json(v: &Json) -> Result<Context, String> {
 /// An [`External`] provider answering from canned results:
 /// `{function: {first argument: {"expect_input"?: JSON, "return": JSON}}}`.
 /// An `expect_input` that differs from the second argument is a failure.
+/// `decode(*, 'proto', ...)` is answered from
+/// `{"decode": {message type: {"expect_input"?: base64 of the payload, "return": JSON}}}`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mocks(pub Json);
 
@@ -249,10 +251,32 @@ impl External for Mocks {
                 ));
             }
         }
-        let ret = entry.get("return").cloned().unwrap_or(Json::Null);
-        Value::from_json(ret.to_string().as_bytes())
-            .ok_or_else(|| "mock result is not JSON".to_string())
+        mock_return(entry)
     }
+
+    fn decode_protobuf(&self, request: &ProtobufRequest<'_>) -> Result<Value, String> {
+        let key = request.message_type;
+        let entry = self
+            .0
+            .get("decode")
+            .and_then(|m| m.get(key))
+            .ok_or_else(|| alloc::format!("no mock for decode(*, 'proto', ..., {key:?})"))?;
+        if let Some(expect) = entry.get("expect_input").and_then(Json::as_str) {
+            let got = STANDARD.encode(request.payload);
+            if expect != got {
+                return Err(alloc::format!(
+                    "mock input mismatch: expected {expect}, got {got}"
+                ));
+            }
+        }
+        mock_return(entry)
+    }
+}
+
+fn mock_return(entry: &Json) -> Result<Value, String> {
+    let ret = entry.get("return").cloned().unwrap_or(Json::Null);
+    Value::from_json(ret.to_string().as_bytes())
+        .ok_or_else(|| "mock result is not JSON".to_string())
 }
 
 /// Compares an actual result with the case's expectations.

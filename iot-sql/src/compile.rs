@@ -356,6 +356,27 @@ impl Compiler<'_> {
         if spec.v2016 {
             self.require_2016(spec.name, span)?;
         }
+        if spec.func == Func::Decode {
+            let proto = matches!(
+                args.get(1).map(|a| &a.kind),
+                Some(ExprKind::Literal(Literal::String(m))) if m.eq_ignore_ascii_case("proto")
+            );
+            match args.len() {
+                2 if !proto => {}
+                6 => return self.decode_proto(args, span),
+                found => {
+                    let expected = if proto { "6" } else { spec.arity_text };
+                    return Err(self.err(
+                        ErrorKind::Arity {
+                            name: spec.name,
+                            expected,
+                            found,
+                        },
+                        span,
+                    ));
+                }
+            }
+        }
         if spec.func == Func::Transform
             && !matches!(
                 args.first().map(|a| &a.kind),
@@ -390,6 +411,45 @@ impl Compiler<'_> {
             kind: spec.kind,
             args: nodes,
             regex,
+            span,
+        })))
+    }
+}
+
+impl Compiler<'_> {
+    /// `decode(*, 'proto', bucket, key, file, message)`: the raw payload
+    /// and five string literals, handed to the embedder's
+    /// [`crate::External::decode_protobuf`] at evaluation time.
+    fn decode_proto(&self, args: &[Expr], span: Span) -> Result<Node> {
+        let mut nodes = Vec::with_capacity(args.len());
+        for (i, a) in args.iter().enumerate() {
+            let fault = |expected| {
+                self.err(
+                    ErrorKind::ProtobufDecodeArgument {
+                        position: i + 1,
+                        expected,
+                    },
+                    a.span,
+                )
+            };
+            match (i, &a.kind) {
+                (0, ExprKind::Star) => nodes.push(Node::RawPayload),
+                (0, _) => return Err(fault("*")),
+                (1, ExprKind::Literal(Literal::String(m))) if m.eq_ignore_ascii_case("proto") => {
+                    nodes.push(Node::Const(Value::String(m.clone())));
+                }
+                (1, _) => return Err(fault("the string literal 'proto'")),
+                (_, ExprKind::Literal(Literal::String(text))) => {
+                    nodes.push(Node::Const(Value::String(text.clone())));
+                }
+                _ => return Err(fault("a string literal")),
+            }
+        }
+        Ok(Node::Call(Box::new(Call {
+            func: Func::DecodeProto,
+            kind: Kind::External,
+            args: nodes,
+            regex: None,
             span,
         })))
     }

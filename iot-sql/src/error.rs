@@ -198,6 +198,18 @@ pub enum ErrorKind {
     /// `*` used where it has no meaning (inside a subquery's SELECT list is fine).
     #[error("'*' cannot be used here")]
     MisplacedStar,
+    /// An argument of `decode(*, 'proto', bucket, key, file, message)` is
+    /// not what the Protobuf form requires: `*` first, then five string
+    /// literals.
+    #[error(
+        "decode(*, 'proto', bucket, key, file, message): argument {position} must be {expected}"
+    )]
+    ProtobufDecodeArgument {
+        /// 1-based argument position.
+        position: usize,
+        /// What the position takes (`"*"` or `"a string literal"`).
+        expected: &'static str,
+    },
     /// `transform`'s mode must be a literal (spec §10.3).
     #[error("the first argument of {name}() must be a string literal")]
     ModeNotLiteral {
@@ -241,4 +253,9 @@ pub enum EvalError {
     /// payload cannot be merged into an object.
     #[error("a binary payload cannot be combined with other SELECT items")]
     BinaryInObject,
+    /// `SELECT VALUE` produced an Array under SQL version 2015-10-08: an
+    /// array as the whole output needs 2016-03-23 (spec §1.1, §2). Arrays
+    /// inside an object, or in nested queries, are not affected.
+    #[error("SELECT VALUE cannot return an array under SQL version 2015-10-08")]
+    ArrayOutputRequiresVersion,
 }

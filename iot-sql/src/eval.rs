@@ -15,7 +15,7 @@ use crate::compile::{CastType, Item, Node, Plan, Projection, SubPlan};
 use crate::decimal::{Decimal, Rounding};
 use crate::error::EvalError;
 use crate::functions::{self, Func, Kind};
-use crate::message::{ExternalFunction, Message};
+use crate::message::{ExternalFunction, Message, ProtobufRequest};
 use crate::output::{Outcome, Output};
 use crate::value::{
     Arith, Conv, Map, Num, Value, arith, negate, parse_bool_str, sql_cmp, sql_eq, to_logic, to_num,
@@ -85,6 +85,13 @@ pub(crate) fn run(plan: &Plan, msg: &Message<'_>) -> Result<Outcome> {
         }));
     }
     let v = project(p, &msg.payload, &env, true)?;
+    // Returning an array as the whole output came with 2016-03-23 (spec
+    // §1.1, §2). Whether `SELECT VALUE x` is an array is known only now:
+    // the expressions that are arrays by construction (literals, nested
+    // queries) already need 2016-03-23 and are refused when compiled.
+    if p.value && !plan.version.is_2016_or_later() && matches!(v, Value::Array(_)) {
+        return Err(EvalError::ArrayOutputRequiresVersion);
+    }
     Ok(Outcome::Emit(if p.value {
         Output::bare(v, plan.version)
     } else {
@@ -276,11 +283,23 @@ fn binary(op: BinOp, a: &Value, b: &Value, whole_as_int: bool) -> Value {
         BinOp::Le => order(|o| o != Ordering::Greater),
         BinOp::Gt => order(|o| o == Ordering::Greater),
         BinOp::Ge => order(|o| o != Ordering::Less),
+        BinOp::In => membership(a, b),
         BinOp::Add => arith(Arith::Add, a, b).normalized(whole_as_int),
         BinOp::Sub => arith(Arith::Sub, a, b).normalized(whole_as_int),
         BinOp::Mul => arith(Arith::Mul, a, b).normalized(whole_as_int),
         BinOp::Div => arith(Arith::Div, a, b).normalized(whole_as_int),
         BinOp::Rem => arith(Arith::Rem, a, b).normalized(whole_as_int),
+    }
+}
+
+/// `x IN arr`: true when some element of the Array `arr` equals `x` under
+/// the `=` rules (elements of any type; an Undefined element matches
+/// nothing); Undefined when `x` is Undefined or `arr` is not an Array.
+fn membership(x: &Value, arr: &Value) -> Value {
+    match (x, arr) {
+        (Value::Undefined, _) => Value::Undefined,
+        (_, Value::Array(items)) => Value::Bool(items.iter().any(|e| sql_eq(x, e) == Some(true))),
+        _ => Value::Undefined,
     }
 }
 
@@ -333,6 +352,9 @@ fn external(
     span: crate::Span,
     env: &Env<'_>,
 ) -> Result<Value> {
+    if func == Func::DecodeProto {
+        return decode_proto(args, span, env);
+    }
     let which = match func {
         Func::AwsLambda => ExternalFunction::AwsLambda,
         Func::GetDynamodb => ExternalFunction::GetDynamoDb,
@@ -355,6 +377,38 @@ fn external(
         .call(which, &owned)
         .map_err(|message| EvalError::External {
             function: which.name(),
+            message,
+            span,
+        })
+}
+
+/// `decode(*, 'proto', bucket, key, file, message)` through the provider.
+fn decode_proto(args: &[Cow<'_, Value>], span: crate::Span, env: &Env<'_>) -> Result<Value> {
+    let Some(provider) = env.msg.external else {
+        return Err(EvalError::NoProvider {
+            function: "decode",
+            span,
+        });
+    };
+    let text = |i: usize| match args.get(i).map(AsRef::as_ref) {
+        Some(Value::String(s)) => s.as_str(),
+        _ => "",
+    };
+    let payload: &[u8] = match args.first().map(AsRef::as_ref) {
+        Some(Value::Binary(b)) => b,
+        _ => &env.msg.raw,
+    };
+    let request = ProtobufRequest {
+        bucket: text(2),
+        key: text(3),
+        file: text(4),
+        message_type: text(5),
+        payload,
+    };
+    provider
+        .decode_protobuf(&request)
+        .map_err(|message| EvalError::External {
+            function: "decode",
             message,
             span,
         })

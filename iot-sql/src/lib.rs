@@ -9,6 +9,7 @@
 //! | payload bytes → value | `json.rs`, `value.rs`, `decimal.rs` | [`Value`], [`Message`] |
 //! | plan × message → output | `eval.rs`, `functions/` | [`Outcome`], [`Output`] |
 //! | templates | `template.rs` | [`Template`] |
+//! | syntax tree → canonical text | `print.rs` | [`Rule::to_sql`] |
 //!
 //! # Values and numbers
 //!
@@ -37,7 +38,9 @@
 //! # Choices and deviations
 //!
 //! Where the AWS documentation contradicts itself (spec §15) this crate
-//! picks one reading; each is tested in `tests/choices.rs`.
+//! picks one reading; items 1–17 are tested in `tests/choices.rs`, items
+//! 18–20 (where the docs are incomplete rather than contradictory) in
+//! `tests/in_operator.rs`, `tests/value_arrays.rs` and `tests/protobuf.rs`.
 //!
 //! 1. **`NOT`** returns the negation (the page's "otherwise, returns true" is a typo).
 //! 2. **Decimal → Int**: functions and `cast` round down (toward zero for
@@ -58,7 +61,8 @@
 //!     documented rule.
 //! 12. **AND / OR** evaluate both sides (no short circuit; `false AND 5` is
 //!     Undefined); precedence is the usual SQL one: OR < AND < NOT <
-//!     comparison < `+ -` < `* / %` < unary minus < `.` member access.
+//!     comparison (`= <> < <= > >= IN`) < `+ -` < `* / %` < unary minus <
+//!     `.` member access.
 //! 13. **Un-aliased items** are keyed by a path's last segment
 //!     (`SELECT a.b` → `"b"`), a variable's name, or the function name;
 //!     other expressions get `_N` (their 1-based position).
@@ -70,6 +74,29 @@
 //! 17. **External functions** stop the rule with an [`EvalError`] when no
 //!     provider is configured or the provider fails (AWS "fails with an
 //!     exception"); they never silently become Undefined.
+//! 18. **`IN`** (`x IN arr`, comparison precedence, any SQL version) is true
+//!     when an element of the Array `arr` equals `x` under the `=` rules
+//!     (Int/Decimal numerically, arrays in order, objects by key set), false
+//!     when none does. The operand table read (the operators page's Chinese
+//!     edition; the English table was not retrievable) lists Int, Decimal,
+//!     String, Array and Object left operands with an Array right operand;
+//!     **unconfirmed choices**: a right operand that is not an Array, or an
+//!     Undefined left operand, gives Undefined; Boolean and Null left
+//!     operands are compared like the others (`null IN [null]` is true).
+//! 19. **`SELECT VALUE` of an array under 2015-10-08** stops the rule with
+//!     [`EvalError::ArrayOutputRequiresVersion`]: an array as the whole
+//!     output came with 2016-03-23. Whether the value is an array is known
+//!     only at evaluation; array literals and nested queries are refused at
+//!     compile time like every 2016 feature. Stopping the rule (rather than
+//!     emitting nothing) is an unconfirmed choice; `SELECT *` of a JSON array
+//!     payload is not affected.
+//! 20. **`decode(*, 'proto', bucket, key, file, message)`** takes `*` and five
+//!     string literals (checked at compile time: any other count is an
+//!     arity error, any other argument [`ErrorKind::ProtobufDecodeArgument`])
+//!     and calls [`External::decode_protobuf`] with the raw payload; the
+//!     embedder reads the descriptor set and decodes. Requiring `*` as the
+//!     value follows the documented form; whether AWS accepts other values
+//!     is unconfirmed.
 //!
 //! Other readings where the docs are silent: `nanvl(a, b)` returns `a`
 //! for every defined non-Null `a` (no NaN Decimal exists: double functions
@@ -85,9 +112,8 @@
 //!
 //! # Not implemented
 //!
-//! `decode(*, 'proto', …)` (it reads a descriptor from S3) is not available:
-//! `decode` takes exactly two arguments. `IN` is not supported (its AWS
-//! tables were not available). `parse_time`/`time_to_epoch` support the
+//! Protobuf decoding itself (`decode(*, 'proto', …)` delegates it to the
+//! embedder's [`External`]). `parse_time`/`time_to_epoch` support the
 //! common pattern letters (see the `time` function family), not every
 //! Joda/java.time letter; an unsupported letter gives Undefined.
 //!
@@ -113,6 +139,7 @@ mod json;
 mod message;
 mod output;
 mod parse;
+mod print;
 mod rule;
 mod span;
 mod template;
@@ -123,7 +150,9 @@ pub use decimal::Decimal;
 pub use error::{Error, ErrorKind, EvalError};
 pub use functions::function_names;
 pub use json::MAX_JSON_DEPTH;
-pub use message::{Context, External, ExternalFunction, Message, MqttProperties, Transport};
+pub use message::{
+    Context, External, ExternalFunction, Message, MqttProperties, ProtobufRequest, Transport,
+};
 pub use output::{Outcome, Output, OutputKind};
 pub use parse::{MAX_DEPTH, MAX_SQL_LEN, MAX_TREE_DEPTH};
 pub use rule::Rule;

@@ -141,6 +141,75 @@ pub trait External {
     /// # Errors
     /// Whatever the service reports.
     fn call(&self, function: ExternalFunction, args: &[Value]) -> Result<Value, String>;
+
+    /// Decodes a Protobuf payload for `decode(*, 'proto', bucket, key,
+    /// file, message)`: AWS reads the compiled descriptor set (`.desc`)
+    /// from the S3 object `bucket`/`key`, finds the `.proto` file `file` in
+    /// it and decodes `payload` as its message type `message_type`,
+    /// returning the message as a JSON value. Return the value (an Object,
+    /// normally); an `Err` stops the rule with [`crate::EvalError::External`].
+    ///
+    /// The default refuses, so providers written before this method existed
+    /// keep compiling; without any provider the rule stops with
+    /// [`crate::EvalError::NoProvider`].
+    ///
+    /// ```
+    /// use iot_sql::{External, ExternalFunction, Message, Outcome, ProtobufRequest, Rule, SqlVersion, Value};
+    ///
+    /// /// A stand-in for a real decoder: reports what it was asked.
+    /// struct Probe;
+    /// impl External for Probe {
+    ///     fn call(&self, _: ExternalFunction, _: &[Value]) -> Result<Value, String> {
+    ///         Err("unused".into())
+    ///     }
+    ///     fn decode_protobuf(&self, r: &ProtobufRequest<'_>) -> Result<Value, String> {
+    ///         let json = format!(
+    ///             r#"{{"type":"{}","from":"{}/{}","file":"{}","bytes":{}}}"#,
+    ///             r.message_type, r.bucket, r.key, r.file, r.payload.len()
+    ///         );
+    ///         Value::from_json(json.as_bytes()).ok_or_else(|| "bad JSON".to_string())
+    ///     }
+    /// }
+    /// let rule = Rule::parse(
+    ///     "SELECT VALUE decode(*, 'proto', 'my-bucket', 'schemas/telemetry.desc', \
+    ///      'telemetry.proto', 'Reading') FROM 'dev/+'",
+    ///     SqlVersion::V2016_03_23,
+    /// )?;
+    /// let msg = Message::new("dev/7", &[0x08, 0x96, 0x01]).with_external(&Probe);
+    /// let Outcome::Emit(out) = rule.evaluate(&msg)? else { panic!() };
+    /// assert_eq!(
+    ///     out.to_json_string(),
+    ///     r#"{"type":"Reading","from":"my-bucket/schemas/telemetry.desc","file":"telemetry.proto","bytes":3}"#
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Whatever the decoder reports (missing descriptor, unknown message
+    /// type, malformed payload, ...).
+    fn decode_protobuf(&self, request: &ProtobufRequest<'_>) -> Result<Value, String> {
+        let _ = request;
+        Err(String::from(
+            "this provider does not implement decode(*, 'proto', ...)",
+        ))
+    }
+}
+
+/// What `decode(*, 'proto', bucket, key, file, message)` asks of
+/// [`External::decode_protobuf`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProtobufRequest<'a> {
+    /// The S3 bucket that holds the descriptor set.
+    pub bucket: &'a str,
+    /// The S3 key of the descriptor set (`.desc`, from `protoc --descriptor_set_out`).
+    pub key: &'a str,
+    /// The `.proto` file, within the descriptor set, that defines the message.
+    pub file: &'a str,
+    /// The message type to decode the payload as.
+    pub message_type: &'a str,
+    /// The raw payload bytes.
+    pub payload: &'a [u8],
 }
 
 static EMPTY_CONTEXT: Context = Context {

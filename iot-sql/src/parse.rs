@@ -545,7 +545,8 @@ impl Builder<'_> {
                     "-" => BinOp::Sub,
                     "*" => BinOp::Mul,
                     "/" => BinOp::Div,
-                    _ => BinOp::Rem,
+                    "%" => BinOp::Rem,
+                    _ => BinOp::In,
                 },
             };
             let (rhs, d) = self.expr(it.next().ok_or_else(|| self.internal(span.start))?)?;

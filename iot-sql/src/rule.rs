@@ -62,6 +62,38 @@ impl Rule {
         &self.sql
     }
 
+    /// The statement in canonical form: upper-case keywords, spaced
+    /// operators, single-quoted strings, and parentheses only where
+    /// precedence needs them. Names, numbers and string contents are kept
+    /// exactly, so the text parses back to the same statement; printing it
+    /// again gives the same text.
+    ///
+    /// ```
+    /// use iot_sql::{Rule, SqlVersion};
+    ///
+    /// let rule = Rule::parse(
+    ///     "select (a+b)*2 as \"x y\", c in [1,2] from 'dev/+' where not (d or e)",
+    ///     SqlVersion::V2016_03_23,
+    /// )?;
+    /// let canonical = rule.to_sql();
+    /// assert_eq!(
+    ///     canonical,
+    ///     "SELECT (a + b) * 2 AS 'x y', c IN [1, 2] FROM 'dev/+' WHERE NOT (d OR e)"
+    /// );
+    /// assert_eq!(Rule::parse(&canonical, SqlVersion::V2016_03_23)?.to_sql(), canonical);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// A statement close to [`crate::MAX_SQL_LEN`] may print longer than
+    /// the limit (spaces and escapes are added).
+    #[must_use]
+    pub fn to_sql(&self) -> String {
+        // The text was accepted by `Rule::parse`, so it parses again; the
+        // tree is rebuilt here rather than kept in every rule.
+        crate::parse::parse_statement(&self.sql)
+            .map_or_else(|_| self.sql.clone(), |st| crate::print::statement(&st))
+    }
+
     /// The SQL version the rule was compiled for.
     #[must_use]
     pub fn version(&self) -> SqlVersion {
@@ -102,5 +134,12 @@ impl Rule {
     /// As [`Rule::evaluate`].
     pub fn render(&self, template: &Template, message: &Message<'_>) -> Result<String, EvalError> {
         template.render(self, message)
+    }
+}
+
+/// Writes [`Rule::to_sql`], the canonical statement.
+impl core::fmt::Display for Rule {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.to_sql())
     }
 }

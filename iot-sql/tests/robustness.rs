@@ -21,6 +21,7 @@ const RULES: &[&str] = &[
     "SELECT transform('enrichArray', b, arr) AS t, encode(*, 'base64') AS e, decode(a, 'base64') AS d FROM '#'",
     "SET @x = a / b, @y = a % b SELECT @x AS x, @y AS y, power(a, b) AS p, bitnot(a) AS n, round(a) AS r FROM '#'",
     "SELECT parse_time(b, a) AS p, time_to_epoch(a, b) AS t, chr(a) AS c, sqrt(a) AS q FROM '#'",
+    "SELECT a IN arr AS i, b IN [1, 'x', null, [a]] AS j, arr IN arr AS k FROM '#' WHERE NOT (a IN b) OR b.c IN arr",
 ];
 
 fn json() -> impl Strategy<Value = Json> {
@@ -92,11 +93,17 @@ proptest! {
             "SELECT", "VALUE", "*", "a", "b.c", "FROM", "'a/#'", "WHERE", "(", ")", "[", "]", "{", "}",
             "'k'", ":", ",", "CASE", "WHEN", "THEN", "ELSE", "END", "AND", "OR", "NOT", "=", "<>", "+", "-",
             "/", "%", "1", "2.5", "abs(", "get(", "@v", "SET", "@v =", "AS", "x", "null", "true", "cast(", "Int",
+            "IN", "value", "'it\\'s'", "- -",
         ]), 0..30)
     ) {
         let sql = parts.join(" ");
         if let Ok(rule) = Rule::parse(&sql, SqlVersion::V2016_03_23) {
             let _ = rule.evaluate(&Message::new("a/b", br#"{"a": 1, "b": {"c": [1, 2]}}"#));
+            // The canonical form compiles again and prints to itself.
+            let printed = rule.to_sql();
+            let again = Rule::parse(&printed, SqlVersion::V2016_03_23)
+                .unwrap_or_else(|e| panic!("{sql:?} printed as {printed:?}: {e}"));
+            prop_assert_eq!(again.to_sql(), printed);
         }
     }
 }

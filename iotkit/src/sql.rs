@@ -24,7 +24,24 @@ pub(crate) enum SqlCommand {
         /// A case file in the shape of conformance/iot-sql.json.
         file: std::path::PathBuf,
     },
+    /// Print a statement in canonical form; the printed text parses back to the same statement.
+    #[command(after_help = FMT_HELP)]
+    Fmt {
+        /// The SQL statement (read from standard input when absent).
+        sql: Option<String>,
+        /// SQL version the statement must compile under: 2015-10-08, 2016-03-23 (default) or beta.
+        #[arg(long)]
+        sql_version: Option<String>,
+    },
 }
+
+const FMT_HELP: &str =
+    "Canonical form: upper-case keywords, one space around operators, single-quoted
+strings, parentheses only where precedence needs them; names, numbers and string contents are
+kept exactly. A statement that does not compile is reported with its position (exit status 1).
+
+Example:
+  iotkit sql fmt \"select a+b as s from 'dev/#' where (x>1) and not (y or z)\"";
 
 const EVAL_HELP: &str = "Output: the rule's output as compact JSON, `binary <base64>` for binary output,
 `no match` (WHERE not true) or `not triggered` (topic does not match FROM).
@@ -84,7 +101,23 @@ pub(crate) fn run(cmd: SqlCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         SqlCommand::Eval(args) => eval(args),
         SqlCommand::RunCases { file } => run_cases(&file),
+        SqlCommand::Fmt { sql, sql_version } => fmt(sql, sql_version.as_deref()),
     }
+}
+
+fn fmt(sql: Option<String>, version: Option<&str>) -> anyhow::Result<ExitCode> {
+    let sql = match sql {
+        Some(s) => s,
+        None => std::io::read_to_string(std::io::stdin()).context("reading standard input")?,
+    };
+    let version = match version {
+        Some(v) => v.parse()?,
+        None => SqlVersion::V2016_03_23,
+    };
+    let sql = sql.trim();
+    let rule = Rule::parse(sql, version).map_err(|e| anyhow!("{e}\n{}", e.caret(sql)))?;
+    println!("{}", rule.to_sql());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn read_text(path: &std::path::Path) -> anyhow::Result<String> {

@@ -287,3 +287,49 @@ fn help_shows_examples() {
         assert!(stdout(&out).contains("Example"), "{args:?}");
     }
 }
+
+#[test]
+fn fmt_prints_the_canonical_statement() {
+    let out = iotkit()
+        .args([
+            "sql",
+            "fmt",
+            "select a+b as s, c in [1,2] from 'dev/#' where (x>1) and not (y or z)",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "SELECT a + b AS s, c IN [1, 2] FROM 'dev/#' WHERE x > 1 AND NOT (y OR z)\n"
+    );
+    // From standard input, under an explicit version.
+    let out = iotkit()
+        .args(["sql", "fmt", "--sql-version", "2015-10-08"])
+        .write_stdin("SELECT \"it's\" AS k FROM 't'\n")
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "SELECT 'it\\'s' AS k FROM 't'\n");
+}
+
+#[test]
+fn fmt_reports_a_statement_that_does_not_compile() {
+    // Array literals need 2016-03-23.
+    let out = iotkit()
+        .args([
+            "sql",
+            "fmt",
+            "--sql-version",
+            "2015-10-08",
+            "SELECT [1] FROM 't'",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("2016-03-23"), "{}", stderr(&out));
+    let out = iotkit()
+        .args(["sql", "fmt", "SELECT FROM"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}

@@ -75,6 +75,9 @@ pub(crate) enum Func {
     TimeToEpoch,
     // Encoding and hashing (encoding.rs)
     Decode,
+    /// `decode(*, 'proto', bucket, key, file, message)`: resolved from
+    /// `decode` by the compiler, evaluated through [`crate::External`].
+    DecodeProto,
     Encode,
     Md2,
     Md5,
@@ -182,7 +185,7 @@ pub(crate) const REGISTRY: &[Spec] = &[
     ),
     spec("cos", Func::Cos, 1, 1, "1", false, P),
     spec("cosh", Func::Cosh, 1, 1, "1", false, P),
-    spec("decode", Func::Decode, 2, 2, "2", true, P),
+    spec("decode", Func::Decode, 2, 6, "2 or 6", true, P),
     spec("encode", Func::Encode, 2, 2, "2", true, P),
     spec("endswith", Func::Endswith, 2, 2, "2", false, P),
     spec("exp", Func::Exp, 1, 1, "1", false, P),
