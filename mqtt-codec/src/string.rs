@@ -176,12 +176,14 @@ fn check_text(bytes: &[u8], field: &'static str) -> Result<(), ErrorKind> {
     Ok(())
 }
 
-/// Whether `bytes` holds `a` or `b`. A branch-free fold that the compiler
-/// vectorises: faster than two `memchr` passes on topic-sized strings.
+/// Whether `bytes` holds `a` or `b`. A branch-free fold into a byte
+/// accumulator, which the compiler vectorises (a `bool` accumulator stays
+/// scalar): faster than two `memchr` passes on topic-sized strings.
 fn has_any(bytes: &[u8], a: u8, b: u8) -> bool {
     bytes
         .iter()
-        .fold(false, |found, &x| found | (x == a) | (x == b))
+        .fold(0u8, |found, &x| found | u8::from(x == a) | u8::from(x == b))
+        != 0
 }
 
 /// Topic name rules: no wildcard characters (MQTT-3.3.2-2, MQTT-4.7.1-1);
