@@ -206,12 +206,12 @@ impl Publish {
         self.validate(v)?;
         let body = self.body_len(v);
         let total = super::check_size(body, max, dst.remaining_mut())?;
-        let (mut head, used) = super::fixed_header(0x30 | self.flags(), body);
-        let topic_len = u16::try_from(self.topic.len()).unwrap_or(u16::MAX);
-        for (slot, byte) in head.iter_mut().skip(used).zip(topic_len.to_be_bytes()) {
-            *slot = byte;
-        }
-        dst.put_slice(head.get(..used + 2).unwrap_or_default());
+        let (head, used) = super::fixed_header(0x30 | self.flags(), body);
+        // The topic length follows the fixed header (big-endian), in the
+        // same write: at most 5 + 2 bytes.
+        let topic_len = u64::from(u16::try_from(self.topic.len()).unwrap_or(u16::MAX));
+        let head = head | (topic_len >> 8) << (8 * used) | (topic_len & 0xFF) << (8 * (used + 1));
+        dst.put_slice(head.to_le_bytes().get(..used + 2).unwrap_or_default());
         dst.put_slice(self.topic.as_bytes());
         if let Some(id) = self.packet_id {
             dst.put_u16(id.get());
