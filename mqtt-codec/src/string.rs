@@ -236,21 +236,20 @@ pub(crate) fn check_topic_filter(filter: &[u8], shared: bool) -> Result<bool, Er
     if !has_any(rest, b'+', b'#') {
         return Ok(is_shared);
     }
-    // One pass: a wildcard must fill its level; `#` must also end the filter.
-    let mut prev = b'/';
-    let mut iter = rest.iter().peekable();
-    while let Some(&b) = iter.next() {
-        let next = iter.peek().copied().copied();
-        match b {
-            b'+' if prev != b'/' || next.is_some_and(|n| n != b'/') => {
-                return Err(err("'+' not alone in its level"));
-            }
-            b'#' if prev != b'/' || next.is_some() => {
-                return Err(err("'#' not alone as the last level"));
-            }
-            _ => {}
+    // Only the wildcards are looked at: each must fill its level, and `#`
+    // must also end the filter.
+    for (i, &b) in rest.iter().enumerate() {
+        if b != b'+' && b != b'#' {
+            continue;
         }
-        prev = b;
+        let alone_before = i == 0 || rest.get(i - 1) == Some(&b'/');
+        let next = rest.get(i + 1);
+        if b == b'+' && (!alone_before || next.is_some_and(|&n| n != b'/')) {
+            return Err(err("'+' not alone in its level"));
+        }
+        if b == b'#' && (!alone_before || next.is_some()) {
+            return Err(err("'#' not alone as the last level"));
+        }
     }
     Ok(is_shared)
 }
