@@ -1,10 +1,12 @@
 #![no_main]
 //! Structure-aware round trip: an arbitrary packet that the encoder accepts
 //! for a version decodes back to itself, and the encoding is exactly
-//! `encoded_len` bytes. One the encoder refuses is left unwritten.
+//! `encoded_len` bytes. One the encoder refuses is left unwritten. With a
+//! size limit of exactly `encoded_len` the bytes are the same; one byte less
+//! is refused as too large, and nothing is written.
 
 use bytes::BytesMut;
-use iot_mqtt_codec::{Decoder, Packet, ProtocolVersion};
+use iot_mqtt_codec::{Decoder, ErrorKind, Packet, ProtocolVersion};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|input: (bool, Packet)| {
@@ -19,6 +21,22 @@ fuzz_target!(|input: (bool, Packet)| {
         Ok(n) => {
             assert_eq!(n, wire.len());
             assert_eq!(n, packet.encoded_len(version));
+            let max = u32::try_from(n).expect("a packet fits in u32");
+            let mut limited = BytesMut::new();
+            assert_eq!(packet.encode_with_limit(version, max, &mut limited), Ok(n));
+            assert_eq!(limited, wire);
+            limited.clear();
+            let err = packet
+                .encode_with_limit(version, max - 1, &mut limited)
+                .expect_err("one byte over the limit");
+            assert_eq!(
+                err.kind(),
+                ErrorKind::PacketTooLarge {
+                    size: n as u64,
+                    max: max - 1
+                }
+            );
+            assert!(limited.is_empty());
             let decoded = Decoder::new(version)
                 .decode(&mut wire)
                 .expect("encoded packet decodes");

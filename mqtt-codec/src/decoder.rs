@@ -40,6 +40,29 @@ pub const MAX_PACKET_SIZE: u32 = 268_435_460;
 pub struct Decoder {
     version: ProtocolVersion,
     max_packet_size: u32,
+    role: Option<Role>,
+    check_payload_format: bool,
+}
+
+/// The side of the connection a [`Decoder`] runs on, for the rules that
+/// depend on who sent a packet (set with [`Decoder::with_role`]).
+///
+/// ```
+/// use bytes::BytesMut;
+/// use iot_mqtt_codec::{Decoder, ErrorKind, ProtocolVersion, Role};
+///
+/// // A server receiving CONNACK (a packet only servers send).
+/// let server = Decoder::new(ProtocolVersion::V311).with_role(Role::Server);
+/// let err = server.decode(&mut BytesMut::from(&b"\x20\x02\x00\x00"[..])).unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::WrongDirection { packet: "CONNACK" });
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Role {
+    /// A server (broker): it decodes what clients send.
+    Server,
+    /// A client: it decodes what a server sends.
+    Client,
 }
 
 impl Decoder {
@@ -49,7 +72,63 @@ impl Decoder {
         Self {
             version,
             max_packet_size: MAX_PACKET_SIZE,
+            role: None,
+            check_payload_format: false,
         }
+    }
+
+    /// Applies the rules that depend on who sent the packet (none are
+    /// checked without a role):
+    /// - a packet type that only the decoder's own side sends (a server
+    ///   receiving CONNACK, SUBACK, UNSUBACK or PINGRESP; a client receiving
+    ///   CONNECT, SUBSCRIBE, UNSUBSCRIBE or PINGREQ; MQTT 2.1.2) is
+    ///   [`crate::ErrorKind::WrongDirection`], a Protocol Error;
+    /// - with [`Role::Server`], an MQTT 5 PUBLISH carrying a Subscription
+    ///   Identifier is a Protocol Error (MQTT-3.3.4-6, 3.3.2.3.8).
+    #[must_use]
+    pub const fn with_role(mut self, role: Role) -> Self {
+        self.role = Some(role);
+        self
+    }
+
+    /// The configured role, if any.
+    #[must_use]
+    pub const fn role(&self) -> Option<Role> {
+        self.role
+    }
+
+    /// With `check` (off by default), an MQTT 5 PUBLISH or will message
+    /// whose Payload Format Indicator is 1 must carry a well-formed UTF-8
+    /// payload (MQTT 5 3.3.2.3.2, 3.1.3.2.3); otherwise decoding fails with
+    /// [`crate::ErrorKind::PayloadFormatInvalid`] (reason 0x99). The frame
+    /// is consumed and the stream stays in sync: a server may answer with
+    /// PUBACK or PUBREC 0x99 ([`DecodeError::packet_id`]) and go on, or
+    /// disconnect with 0x99. The check reads the whole payload, so PUBLISH
+    /// decoding is no longer independent of its size.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use iot_mqtt_codec::{Decoder, ErrorKind, PacketId, ProtocolVersion};
+    ///
+    /// // QoS 1 PUBLISH "t", id 7, Payload Format Indicator 1, payload FF.
+    /// let wire = b"\x32\x09\x00\x01t\x00\x07\x02\x01\x01\xFF";
+    /// let lax = Decoder::new(ProtocolVersion::V5);
+    /// assert!(lax.decode(&mut BytesMut::from(&wire[..])).is_ok());
+    /// let strict = lax.with_payload_format_check(true);
+    /// let err = strict.decode(&mut BytesMut::from(&wire[..])).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::PayloadFormatInvalid);
+    /// assert_eq!(err.packet_id(), PacketId::new(7));
+    /// ```
+    #[must_use]
+    pub const fn with_payload_format_check(mut self, check: bool) -> Self {
+        self.check_payload_format = check;
+        self
+    }
+
+    /// Whether payloads marked as UTF-8 are checked.
+    #[must_use]
+    pub const fn payload_format_check(&self) -> bool {
+        self.check_payload_format
     }
 
     /// Limits the whole packet size (fixed header included); larger packets
@@ -87,7 +166,7 @@ impl Decoder {
             return Ok(None);
         };
         let frame = src.split_to(h.frame_len()).freeze();
-        Packet::decode_body(&frame, h, self.version).map(Some)
+        Packet::decode_body(frame, h, self).map(Some)
     }
 
     /// As [`Decoder::decode`], from an immutable `Bytes` buffer.
@@ -99,7 +178,7 @@ impl Decoder {
             return Ok(None);
         };
         let frame = src.split_to(h.frame_len());
-        Packet::decode_body(&frame, h, self.version).map(Some)
+        Packet::decode_body(frame, h, self).map(Some)
     }
 
     /// The fixed header of the first frame, if `src` holds all of the frame.

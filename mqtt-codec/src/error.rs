@@ -1,6 +1,8 @@
 //! Decode and encode errors, and their mapping to MQTT 5 reason codes.
 
+use crate::packet::ConnAck;
 use crate::reason_code::ReasonCode;
+use crate::types::{PacketId, ProtocolVersion};
 
 /// What is wrong with a packet.
 ///
@@ -167,6 +169,18 @@ pub enum ErrorKind {
         /// The packet.
         packet: &'static str,
     },
+    /// A packet type the decoder's own side sends, received from the peer
+    /// (MQTT 2.1.2; only with [`crate::Decoder::with_role`]): a Protocol Error.
+    #[error("{packet} is never sent to this side of the connection")]
+    WrongDirection {
+        /// The packet.
+        packet: &'static str,
+    },
+    /// A payload marked as UTF-8 by Payload Format Indicator 1 that is not
+    /// well-formed UTF-8 (MQTT 5 3.3.2.3.2, 3.1.3.2.3; only with
+    /// [`crate::Decoder::with_payload_format_check`]): reason 0x99.
+    #[error("payload is not UTF-8 although its payload format indicator says so")]
+    PayloadFormatInvalid,
     /// The output buffer cannot hold the packet (encode only).
     #[error("output buffer has room for {available} bytes, {needed} needed")]
     BufferTooSmall {
@@ -193,6 +207,7 @@ impl ErrorKind {
                 | Self::InvalidPropertyValue { .. }
                 | Self::TopicAliasZero
                 | Self::ProtocolViolation(_)
+                | Self::WrongDirection { .. }
         )
     }
 
@@ -210,6 +225,7 @@ impl ErrorKind {
             Self::PacketTooLarge { .. } => ReasonCode::PACKET_TOO_LARGE,
             Self::ClientIdRejected => ReasonCode::CLIENT_IDENTIFIER_NOT_VALID,
             Self::TopicAliasZero => ReasonCode::TOPIC_ALIAS_INVALID,
+            Self::PayloadFormatInvalid => ReasonCode::PAYLOAD_FORMAT_INVALID,
             Self::BufferTooSmall { .. } | Self::NotInVersion { .. } => {
                 ReasonCode::IMPLEMENTATION_SPECIFIC_ERROR
             }
@@ -239,11 +255,103 @@ impl ErrorKind {
 pub struct DecodeError {
     kind: ErrorKind,
     offset: usize,
+    version: Option<ProtocolVersion>,
+    packet_id: Option<PacketId>,
 }
 
 impl DecodeError {
     pub(crate) fn new(kind: ErrorKind, offset: usize) -> Self {
-        Self { kind, offset }
+        Self {
+            kind,
+            offset,
+            version: None,
+            packet_id: None,
+        }
+    }
+
+    pub(crate) fn with_version(mut self, version: ProtocolVersion) -> Self {
+        self.version = Some(version);
+        self
+    }
+
+    pub(crate) fn with_packet_id(mut self, packet_id: Option<PacketId>) -> Self {
+        self.packet_id = packet_id;
+        self
+    }
+
+    /// The protocol version a CONNECT claimed, when the error lies after its
+    /// valid protocol name and level; `None` for other packets. A server
+    /// uses it to answer a broken MQTT 5 CONNECT in the MQTT 5 format
+    /// (see [`DecodeError::connack`]).
+    #[must_use]
+    pub fn connect_version(&self) -> Option<ProtocolVersion> {
+        self.version
+    }
+
+    /// The packet identifier of the refused packet, for
+    /// [`ErrorKind::PayloadFormatInvalid`] on a QoS 1 or 2 PUBLISH (to answer
+    /// with PUBACK or PUBREC 0x99); `None` otherwise.
+    #[must_use]
+    pub fn packet_id(&self) -> Option<PacketId> {
+        self.packet_id
+    }
+
+    /// The CONNACK a server sends before closing the connection when this
+    /// error comes from the client's CONNECT, and the version to encode it
+    /// with; `None` when the spec asks to close without a CONNACK.
+    ///
+    /// - Protocol level not supported: 3.1.1 return code 0x01 for levels
+    ///   below 5 (MQTT-3.1.2-2 of 3.1.1); MQTT 5 reason 0x84 Unsupported
+    ///   Protocol Version for higher levels (MQTT 5 3.1.2.2).
+    /// - 3.1.1, empty client identifier without Clean Session: return code
+    ///   0x02 Identifier rejected (MQTT-3.1.3-9 of 3.1.1).
+    /// - Any other error in a CONNECT that claimed MQTT 5: the error's
+    ///   reason code (0x81 Malformed Packet, 0x82 Protocol Error, 0x99 …),
+    ///   as MQTT 5 4.13.1 allows for CONNECT (0x80 if the code is not one
+    ///   CONNACK may carry).
+    /// - Any other error of 3.1.1 (MQTT-3.1.4-1 of 3.1.1: close without
+    ///   CONNACK), or of a CONNECT whose version could not be read, such as
+    ///   one refused from its fixed header for its size: `None`.
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use iot_mqtt_codec::{Decoder, ProtocolVersion, ReasonCode};
+    ///
+    /// // An MQTT 5 CONNECT whose connect flags set the reserved bit 0.
+    /// let wire = b"\x10\x0E\x00\x04MQTT\x05\x03\x00\x3C\x00\x00\x01a";
+    /// let err = Decoder::new(ProtocolVersion::V311)
+    ///     .decode(&mut BytesMut::from(&wire[..]))
+    ///     .unwrap_err();
+    /// assert_eq!(err.connect_version(), Some(ProtocolVersion::V5));
+    /// let (version, ack) = err.connack().expect("a CONNACK is due");
+    /// assert_eq!(version, ProtocolVersion::V5);
+    /// assert_eq!(ack.reason_code, ReasonCode::MALFORMED_PACKET);
+    /// ```
+    #[must_use]
+    pub fn connack(&self) -> Option<(ProtocolVersion, ConnAck)> {
+        let (version, code) = match (self.kind, self.version) {
+            (ErrorKind::UnsupportedProtocolLevel(level), _) if level > 5 => (
+                ProtocolVersion::V5,
+                ReasonCode::UNSUPPORTED_PROTOCOL_VERSION,
+            ),
+            (ErrorKind::UnsupportedProtocolLevel(_), _) => {
+                (ProtocolVersion::V311, ReasonCode(0x01))
+            }
+            (ErrorKind::ClientIdRejected, Some(ProtocolVersion::V311)) => {
+                (ProtocolVersion::V311, ReasonCode(0x02))
+            }
+            (kind, Some(ProtocolVersion::V5)) => {
+                let code = kind.reason_code();
+                let code = if crate::reason_code::allowed::CONNACK.contains(&code.0) {
+                    code
+                } else {
+                    ReasonCode::UNSPECIFIED_ERROR
+                };
+                (ProtocolVersion::V5, code)
+            }
+            _ => return None,
+        };
+        Some((version, ConnAck::new(code)))
     }
 
     /// What is wrong.

@@ -25,7 +25,7 @@ mod serde_hex;
 #[doc = include_str!("../CONFORMANCE.md")]
 pub mod conformance {}
 
-pub use decoder::{Decoder, MAX_PACKET_SIZE};
+pub use decoder::{Decoder, MAX_PACKET_SIZE, Role};
 pub use error::{DecodeError, EncodeError, ErrorKind};
 pub use fixed_header::FixedHeader;
 pub use packet::{

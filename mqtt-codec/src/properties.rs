@@ -424,6 +424,24 @@ impl Properties {
     }
 
     /// The properties in wire order.
+    ///
+    /// The iterator is infallible and never ends early: a `Properties` can
+    /// only be built validated (decoded from a packet, or through
+    /// [`Properties::from_list`], which serde and `arbitrary` use too), so
+    /// every property in it reads back. Its length is exactly the number of
+    /// properties given or received.
+    ///
+    /// ```
+    /// use iot_mqtt_codec::{Properties, Property, Utf8Str};
+    /// let list = vec![
+    ///     Property::ContentType(Utf8Str::new("text/plain")?),
+    ///     Property::UserProperty(Utf8Str::new("a")?, Utf8Str::new("1")?),
+    ///     Property::UserProperty(Utf8Str::new("a")?, Utf8Str::new("2")?),
+    /// ];
+    /// let props = Properties::from_list(list.clone())?;
+    /// assert_eq!(props.iter().collect::<Vec<_>>(), list);
+    /// # Ok::<(), iot_mqtt_codec::ErrorKind>(())
+    /// ```
     #[must_use]
     pub fn iter(&self) -> Iter<'_> {
         Iter {
@@ -437,10 +455,45 @@ impl Properties {
         self.iter().collect()
     }
 
-    /// The first property with identifier `id`.
+    /// The first property with identifier `id` (only that one is read).
     #[must_use]
     pub fn get(&self, id: u8) -> Option<Property> {
-        self.iter().find(|p| p.id() == id)
+        let at = self.ids().find(|&(i, _)| i == id)?.1;
+        let mut r = Reader::new(&self.raw, at, self.raw.len(), true);
+        let (wire, _) = spec(id)?;
+        r.u8("property identifier").ok()?;
+        Property::read(&mut r, id, wire).ok()
+    }
+
+    /// Identifiers and their offsets in wire order, without reading the
+    /// values (the section was validated when built, so each value's size
+    /// follows from its wire type).
+    fn ids(&self) -> impl Iterator<Item = (u8, usize)> + '_ {
+        let raw: &[u8] = &self.raw;
+        let mut at = 0usize;
+        core::iter::from_fn(move || {
+            let start = at;
+            let id = *raw.get(at)?;
+            let (wire, _) = spec(id)?;
+            let rest = raw.get(at + 1..)?;
+            let prefixed = |bytes: &[u8]| match bytes {
+                [hi, lo, ..] => 2 + usize::from(u16::from_be_bytes([*hi, *lo])),
+                _ => bytes.len(),
+            };
+            let size = match wire {
+                Wire::Byte => 1,
+                Wire::Two => 2,
+                Wire::Four => 4,
+                Wire::VarInt => rest.iter().position(|b| b & 0x80 == 0)? + 1,
+                Wire::Utf8 | Wire::Binary => prefixed(rest),
+                Wire::Pair => {
+                    let key = prefixed(rest);
+                    key + prefixed(rest.get(key..).unwrap_or_default())
+                }
+            };
+            at = at.checked_add(1 + size)?;
+            Some((id, start))
+        })
     }
 
     /// User properties (name, value) in wire order.
@@ -449,6 +502,12 @@ impl Properties {
             Property::UserProperty(k, v) => Some((k, v)),
             _ => None,
         })
+    }
+
+    /// Whether a property with identifier `id` is present (values are not read).
+    #[must_use]
+    pub fn contains(&self, id: u8) -> bool {
+        self.ids().any(|(i, _)| i == id)
     }
 
     /// Subscription identifiers in wire order.
@@ -482,6 +541,25 @@ impl Properties {
     pub fn response_topic(&self) -> Option<Utf8Str> {
         match self.get(0x08) {
             Some(Property::ResponseTopic(v)) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Payload Format Indicator (0x01): 1 means UTF-8 Encoded Character Data.
+    #[must_use]
+    pub fn payload_format_indicator(&self) -> Option<u8> {
+        match self.get(0x01) {
+            Some(Property::PayloadFormatIndicator(v)) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Maximum Packet Size (0x27): the largest packet the sender of the
+    /// CONNECT or CONNACK accepts (see [`crate::Packet::encode_with_limit`]).
+    #[must_use]
+    pub fn maximum_packet_size(&self) -> Option<u32> {
+        match self.get(0x27) {
+            Some(Property::MaximumPacketSize(v)) => Some(v),
             _ => None,
         }
     }
@@ -553,8 +631,7 @@ impl Properties {
     pub(crate) fn check_ctx(&self, ctx: Ctx) -> Result<(), ErrorKind> {
         let mut sub_ids = 0;
         let (mut method, mut data) = (false, false);
-        for p in self.iter() {
-            let id = p.id();
+        for (id, _) in self.ids() {
             let allowed = spec(id).map_or(0, |(_, a)| a);
             if allowed & ctx.0 == 0 {
                 return Err(ErrorKind::PropertyNotAllowed { packet: ctx.1, id });
@@ -597,7 +674,8 @@ impl<'a> IntoIterator for &'a Properties {
     }
 }
 
-/// Iterator over [`Properties`], in wire order.
+/// Iterator over [`Properties`], in wire order; see [`Properties::iter`]
+/// for why it cannot stop at an unreadable property.
 pub struct Iter<'a> {
     reader: Reader<'a>,
 }

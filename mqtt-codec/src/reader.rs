@@ -116,6 +116,40 @@ impl<'a> Reader<'a> {
         Ok(Utf8Str::from_validated(self.frame.slice(start..self.pos)))
     }
 
+    /// A PUBLISH topic name: a UTF-8 Encoded String without wildcards,
+    /// checked in one pass (its emptiness is left to the caller). Wildcard
+    /// errors point at the length prefix, like other topic errors.
+    pub(crate) fn topic_name(&mut self, field: &'static str) -> Result<Utf8Str, DecodeError> {
+        let at = self.pos;
+        let len = self.u16(field)?;
+        let start = self.pos;
+        let raw = self.take(usize::from(len), field)?;
+        string::validate_topic_name(raw, field).map_err(|k| {
+            let offset = if matches!(k, ErrorKind::InvalidTopicName { .. }) {
+                at
+            } else {
+                start
+            };
+            Self::err_at(k, offset)
+        })?;
+        Ok(Utf8Str::from_validated(self.frame.slice(start..self.pos)))
+    }
+
+    /// How many entries of "two-byte length, that many bytes, then `extra`
+    /// bytes" the rest of the region holds, counting until the first that
+    /// does not fit: the capacity for a SUBSCRIBE or UNSUBSCRIBE list (one
+    /// allocation of the right size, bounded by the packet itself).
+    pub(crate) fn count_prefixed(&self, extra: usize) -> usize {
+        let rest = self.frame.get(self.pos..self.end).unwrap_or_default();
+        let mut at = 0usize;
+        let mut count = 0;
+        while let Some(&[hi, lo]) = rest.get(at..at + 2) {
+            at += 2 + usize::from(u16::from_be_bytes([hi, lo])) + extra;
+            count += 1;
+        }
+        count
+    }
+
     /// A region of `len` bytes: the returned reader cannot read past it, and
     /// this reader moves past it.
     pub(crate) fn sub(
@@ -131,13 +165,6 @@ impl<'a> Reader<'a> {
     /// A zero-copy slice of the frame (offsets from [`Reader::pos`]).
     pub(crate) fn slice(&self, start: usize, end: usize) -> Bytes {
         self.frame.slice(start..end)
-    }
-
-    /// Everything left, zero-copy.
-    pub(crate) fn rest(&mut self) -> Bytes {
-        let start = self.pos;
-        self.pos = self.end;
-        self.frame.slice(start..self.end)
     }
 
     /// Fails if bytes are left over.

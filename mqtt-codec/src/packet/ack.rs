@@ -89,6 +89,9 @@ pub(crate) fn no_properties(
     properties: &Properties,
     packet: &'static str,
 ) -> Result<(), ErrorKind> {
+    if properties.is_empty() {
+        return Ok(());
+    }
     match properties.iter().next() {
         Some(p) => Err(ErrorKind::PropertyNotAllowed { packet, id: p.id() }),
         None => Ok(()),

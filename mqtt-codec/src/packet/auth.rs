@@ -14,7 +14,7 @@ use crate::types::ProtocolVersion;
 ///
 /// ```
 /// use iot_mqtt_codec::{Auth, ReasonCode};
-/// let a = Auth { reason_code: ReasonCode::CONTINUE_AUTHENTICATION, ..Auth::default() };
+/// let a = Auth::new(ReasonCode::CONTINUE_AUTHENTICATION);
 /// assert_eq!(a.reason_code.0, 0x18);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -28,6 +28,15 @@ pub struct Auth {
 }
 
 impl Auth {
+    /// An AUTH with this reason code and no properties.
+    #[must_use]
+    pub fn new(reason_code: ReasonCode) -> Self {
+        Self {
+            reason_code,
+            properties: Properties::new(),
+        }
+    }
+
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let mut a = Self::default();
         if !r.is_empty() {

@@ -86,7 +86,13 @@ impl Connect {
         }
     }
 
-    pub(crate) fn decode(frame: &Bytes, start: usize) -> Result<Self, DecodeError> {
+    /// Decodes a CONNECT body; errors after a valid protocol name and level
+    /// carry the version the client claimed ([`DecodeError::connect_version`]).
+    pub(crate) fn decode(
+        frame: &Bytes,
+        start: usize,
+        check_payload_format: bool,
+    ) -> Result<Self, DecodeError> {
         let mut r = Reader::new(frame, start, frame.len(), false);
         let name_at = r.pos();
         let name = r.binary("protocol name")?;
@@ -108,8 +114,25 @@ impl Connect {
                 ));
             }
         };
+        Self::decode_after_level(
+            frame,
+            r.pos(),
+            protocol_version,
+            legacy_v31,
+            check_payload_format,
+        )
+        .map_err(|e| e.with_version(protocol_version))
+    }
+
+    fn decode_after_level(
+        frame: &Bytes,
+        start: usize,
+        protocol_version: ProtocolVersion,
+        legacy_v31: bool,
+        check_payload_format: bool,
+    ) -> Result<Self, DecodeError> {
         let v5 = protocol_version == ProtocolVersion::V5;
-        let mut r = Reader::new(frame, r.pos(), frame.len(), v5);
+        let mut r = Reader::new(frame, start, frame.len(), v5);
         let flags_at = r.pos();
         let flags = r.u8("connect flags")?;
         let flag_err = |field| {
@@ -165,12 +188,21 @@ impl Connect {
             let topic = r.utf8("will topic")?;
             string::check_topic_name(topic.as_bytes(), "will topic", false)
                 .map_err(|k| Reader::err_at(k, topic_at))?;
+            let payload_at = r.pos();
+            let payload = r.binary("will payload")?;
+            // Payload Format Indicator 1: UTF-8 Encoded Character Data (3.1.3.2.3).
+            if check_payload_format
+                && properties.payload_format_indicator() == Some(1)
+                && core::str::from_utf8(&payload).is_err()
+            {
+                return Err(Reader::err_at(ErrorKind::PayloadFormatInvalid, payload_at));
+            }
             Some(Will {
                 qos: QoS::try_from(will_qos).map_err(|_| flag_err("will QoS"))?,
                 retain: will_retain,
                 properties,
                 topic,
-                payload: r.binary("will payload")?,
+                payload,
             })
         } else {
             None

@@ -13,8 +13,14 @@ use crate::types::ProtocolVersion;
 /// properties are omitted when they are 0x00 and empty (`E0 00`).
 ///
 /// ```
-/// use iot_mqtt_codec::{Disconnect, ReasonCode};
+/// use bytes::BytesMut;
+/// use iot_mqtt_codec::{Disconnect, Packet, ProtocolVersion, ReasonCode};
 /// assert_eq!(Disconnect::default().reason_code, ReasonCode::NORMAL_DISCONNECTION);
+/// let d = Disconnect::new(ReasonCode::SERVER_SHUTTING_DOWN);
+/// let mut buf = BytesMut::new();
+/// Packet::from(d).encode(ProtocolVersion::V5, &mut buf)?;
+/// assert_eq!(&buf[..], [0xE0, 0x01, 0x8B]); // no properties: short form
+/// # Ok::<(), iot_mqtt_codec::EncodeError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -27,6 +33,15 @@ pub struct Disconnect {
 }
 
 impl Disconnect {
+    /// A DISCONNECT with this reason code and no properties.
+    #[must_use]
+    pub fn new(reason_code: ReasonCode) -> Self {
+        Self {
+            reason_code,
+            properties: Properties::new(),
+        }
+    }
+
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         let mut d = Self::default();
         if r.is_v5() && !r.is_empty() {

@@ -34,6 +34,7 @@ use alloc::boxed::Box;
 
 use bytes::{BufMut, Bytes};
 
+use crate::decoder::{Decoder, Role};
 use crate::error::{DecodeError, EncodeError, ErrorKind};
 use crate::fixed_header::FixedHeader;
 use crate::reader::Reader;
@@ -118,24 +119,32 @@ impl Packet {
             };
             return Err(DecodeError::new(kind, frame.len().min(h.frame_len())));
         }
-        Self::decode_body(frame, h, version)
+        Self::decode_body(frame.clone(), h, &Decoder::new(version))
     }
 
-    /// Decodes a frame whose fixed header `h` was parsed and whose length matches.
+    /// Decodes a frame whose fixed header `h` was parsed and whose length
+    /// matches. The frame is taken by value: PUBLISH keeps it as its payload
+    /// (one reference count for the frame, one for the topic).
     pub(crate) fn decode_body(
-        frame: &Bytes,
+        frame: Bytes,
         h: FixedHeader,
-        version: ProtocolVersion,
+        dec: &Decoder,
     ) -> Result<Self, DecodeError> {
-        let v5 = version == ProtocolVersion::V5;
-        let mut r = Reader::new(frame, h.header_len(), frame.len(), v5);
-        let flags = h.flags();
-        let packet = match h.packet_type() {
-            1 => {
-                return Connect::decode(frame, h.header_len()).map(|c| Self::Connect(Box::new(c)));
-            }
+        let packet_type = h.packet_type();
+        if let Some(role) = dec.role() {
+            check_direction(packet_type, role)?;
+        }
+        if packet_type == 3 {
+            return Publish::decode(h.flags(), frame, h.header_len(), dec).map(Self::Publish);
+        }
+        if packet_type == 1 {
+            return Connect::decode(&frame, h.header_len(), dec.payload_format_check())
+                .map(|c| Self::Connect(Box::new(c)));
+        }
+        let v5 = dec.version() == ProtocolVersion::V5;
+        let mut r = Reader::new(&frame, h.header_len(), frame.len(), v5);
+        let packet = match packet_type {
             2 => Self::ConnAck(ConnAck::decode(&mut r)?),
-            3 => Self::Publish(Publish::decode(flags, &mut r)?),
             4 => Self::PubAck(PubAck::decode(&mut r)?),
             5 => Self::PubRec(PubRec::decode(&mut r)?),
             6 => Self::PubRel(PubRel::decode(&mut r)?),
@@ -260,25 +269,51 @@ impl Packet {
         version: ProtocolVersion,
         dst: &mut impl BufMut,
     ) -> Result<usize, EncodeError> {
+        self.encode_with_limit(version, crate::decoder::MAX_PACKET_SIZE, dst)
+    }
+
+    /// As [`Packet::encode`], refusing a packet larger than
+    /// `max_packet_size` bytes (fixed header included) with
+    /// [`ErrorKind::PacketTooLarge`], before anything is written.
+    ///
+    /// `max_packet_size` is the peer's Maximum Packet Size property (from
+    /// its CONNECT for a server, from the CONNACK for a client). A server
+    /// must not send a larger packet (MQTT-3.1.2-24), nor a client
+    /// (MQTT 5 3.2.2.3.6); a server discards such a PUBLISH and goes on as
+    /// if it had been sent (MQTT-3.1.2-25). The codec gives the limit and the
+    /// size; dropping or trimming (reason string, user properties) is the
+    /// caller's choice.
+    ///
+    /// ```
+    /// use bytes::{Bytes, BytesMut};
+    /// use iot_mqtt_codec::{ErrorKind, Packet, ProtocolVersion, Publish, Utf8Str};
+    ///
+    /// let p = Packet::Publish(Publish::new(Utf8Str::from_static("a/b"), Bytes::from(vec![0; 100])));
+    /// assert_eq!(p.encoded_len(ProtocolVersion::V5), 108);
+    /// let mut buf = BytesMut::new();
+    /// let err = p.encode_with_limit(ProtocolVersion::V5, 107, &mut buf).unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::PacketTooLarge { size: 108, max: 107 });
+    /// assert!(buf.is_empty());
+    /// assert_eq!(p.encode_with_limit(ProtocolVersion::V5, 108, &mut buf)?, 108);
+    /// # Ok::<(), iot_mqtt_codec::EncodeError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Packet::encode`], and [`ErrorKind::PacketTooLarge`].
+    pub fn encode_with_limit(
+        &self,
+        version: ProtocolVersion,
+        max_packet_size: u32,
+        dst: &mut impl BufMut,
+    ) -> Result<usize, EncodeError> {
+        if let Self::Publish(p) = self {
+            // The hot path: one write for fixed header and topic length.
+            return p.encode_packet(version, max_packet_size, dst);
+        }
         self.validate(version)?;
         let body = self.body_len(version);
-        if body > VAR_INT_MAX as usize {
-            return Err(ErrorKind::PacketTooLarge {
-                size: body as u64 + 5,
-                max: crate::decoder::MAX_PACKET_SIZE,
-            }
-            .into());
-        }
-        let total = 1 + varint::var_int_len(u32::try_from(body).unwrap_or(u32::MAX)) + body;
-        if dst.remaining_mut() < total {
-            return Err(ErrorKind::BufferTooSmall {
-                needed: total,
-                available: dst.remaining_mut(),
-            }
-            .into());
-        }
-        dst.put_u8(self.first_byte());
-        crate::writer::put_var_int(dst, body);
+        let total = check_size(body, max_packet_size, dst.remaining_mut())?;
+        put_fixed_header(dst, self.first_byte(), body);
         match self {
             Self::Connect(p) => p.encode_body(dst),
             Self::ConnAck(p) => p.encode_body(version, dst),
@@ -297,6 +332,59 @@ impl Packet {
         }
         Ok(total)
     }
+}
+
+/// The whole packet size for a body of `body` bytes, if the protocol, the
+/// limit and the room in the output buffer allow it.
+pub(crate) fn check_size(body: usize, max: u32, room: usize) -> Result<usize, ErrorKind> {
+    if body > VAR_INT_MAX as usize {
+        return Err(ErrorKind::PacketTooLarge {
+            size: body as u64 + 5,
+            max: max.min(crate::decoder::MAX_PACKET_SIZE),
+        });
+    }
+    let total = 1 + varint::var_int_len(u32::try_from(body).unwrap_or(u32::MAX)) + body;
+    if total as u64 > u64::from(max) {
+        return Err(ErrorKind::PacketTooLarge {
+            size: total as u64,
+            max,
+        });
+    }
+    if room < total {
+        return Err(ErrorKind::BufferTooSmall {
+            needed: total,
+            available: room,
+        });
+    }
+    Ok(total)
+}
+
+/// The fixed header (first byte and Remaining Length, at most 5 bytes)
+/// packed little-endian into a `u64`, and how many of its bytes are used;
+/// `body` was checked by [`check_size`]. Built in a register and stored
+/// whole: byte-wise stores into an array then read back by the copy stall
+/// store-to-load forwarding (perf showed half of PUBLISH encoding there).
+pub(crate) fn fixed_header(first: u8, body: usize) -> (u64, usize) {
+    let mut value = u32::try_from(body).unwrap_or(VAR_INT_MAX);
+    let mut packed = u64::from(first);
+    let mut used = 1;
+    while used < 5 {
+        let byte = u64::from(value & 0x7F);
+        value >>= 7;
+        let more = if value == 0 { 0 } else { 0x80 };
+        packed |= (byte | more) << (8 * used);
+        used += 1;
+        if value == 0 {
+            break;
+        }
+    }
+    (packed, used)
+}
+
+/// Writes the fixed header in one call.
+fn put_fixed_header(dst: &mut impl BufMut, first: u8, body: usize) {
+    let (head, used) = fixed_header(first, body);
+    dst.put_slice(head.to_le_bytes().get(..used).unwrap_or_default());
 }
 
 impl From<Connect> for Packet {
@@ -386,4 +474,70 @@ pub(crate) fn read_packet_id(
     let id = r.u16("packet identifier")?;
     crate::types::PacketId::new(id)
         .ok_or_else(|| Reader::err_at(ErrorKind::ZeroPacketId { packet }, at))
+}
+
+/// Packet types that only the other side sends (MQTT 2.1.2): a server
+/// never receives CONNACK, SUBACK, UNSUBACK or PINGRESP; a client never
+/// receives CONNECT, SUBSCRIBE, UNSUBSCRIBE or PINGREQ.
+fn check_direction(packet_type: u8, role: Role) -> Result<(), DecodeError> {
+    let packet = match (role, packet_type) {
+        (Role::Server, 2) => "CONNACK",
+        (Role::Server, 9) => "SUBACK",
+        (Role::Server, 11) => "UNSUBACK",
+        (Role::Server, 13) => "PINGRESP",
+        (Role::Client, 1) => "CONNECT",
+        (Role::Client, 8) => "SUBSCRIBE",
+        (Role::Client, 10) => "UNSUBSCRIBE",
+        (Role::Client, 12) => "PINGREQ",
+        _ => return Ok(()),
+    };
+    Err(DecodeError::new(ErrorKind::WrongDirection { packet }, 0))
+}
+
+/// Reads what SUBSCRIBE and UNSUBSCRIBE start with: a non-zero packet
+/// identifier (MQTT-2.2.1-3), the MQTT 5 properties, and at least one
+/// entry after them (MQTT-3.8.3-3, MQTT-3.10.3-2).
+pub(crate) fn read_list_header(
+    r: &mut Reader<'_>,
+    ctx: crate::properties::Ctx,
+    packet: &'static str,
+) -> Result<(crate::types::PacketId, crate::properties::Properties), DecodeError> {
+    let packet_id = read_packet_id(r, packet)?;
+    let properties = if r.is_v5() {
+        crate::properties::Properties::decode(r, ctx)?
+    } else {
+        crate::properties::Properties::new()
+    };
+    if r.is_empty() {
+        return Err(r.err(ErrorKind::EmptyList { packet }));
+    }
+    Ok((packet_id, properties))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixed_header;
+
+    /// The Remaining Length table of MQTT 1.5.5, behind a first byte.
+    #[test]
+    fn mqtt_1_5_5_fixed_header_lengths() {
+        let cases: [(usize, &[u8]); 8] = [
+            (0, &[0x00]),
+            (127, &[0x7F]),
+            (128, &[0x80, 0x01]),
+            (16_383, &[0xFF, 0x7F]),
+            (16_384, &[0x80, 0x80, 0x01]),
+            (2_097_151, &[0xFF, 0xFF, 0x7F]),
+            (2_097_152, &[0x80, 0x80, 0x80, 0x01]),
+            (268_435_455, &[0xFF, 0xFF, 0xFF, 0x7F]),
+        ];
+        for (value, wire) in cases {
+            let (packed, used) = fixed_header(0x30, value);
+            assert_eq!(used, 1 + wire.len());
+            let bytes = packed.to_le_bytes();
+            assert_eq!(bytes[0], 0x30);
+            assert_eq!(&bytes[1..used], wire);
+            assert!(bytes[used..].iter().all(|&b| b == 0));
+        }
+    }
 }

@@ -1,8 +1,9 @@
 //! PUBLISH (MQTT 3.3).
 
-use bytes::{BufMut, Bytes};
+use bytes::{Buf, BufMut, Bytes};
 
-use crate::error::{DecodeError, ErrorKind};
+use crate::decoder::{Decoder, Role};
+use crate::error::{DecodeError, EncodeError, ErrorKind};
 use crate::properties::{Ctx, Properties};
 use crate::reader::Reader;
 use crate::string::{self, Utf8Str};
@@ -66,7 +67,15 @@ impl Publish {
         (u8::from(self.dup) << 3) | (u8::from(self.qos) << 1) | u8::from(self.retain)
     }
 
-    pub(crate) fn decode(flags: u8, r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    /// Decodes the PUBLISH in `frame` (body from `start`). The frame itself
+    /// becomes the payload: one reference count for the frame and one for
+    /// the topic, whatever the payload size.
+    pub(crate) fn decode(
+        flags: u8,
+        mut frame: Bytes,
+        start: usize,
+        dec: &Decoder,
+    ) -> Result<Self, DecodeError> {
         let qos_bits = (flags >> 1) & 0b11;
         // QoS 3 is malformed (MQTT-3.3.1-4).
         let qos = QoS::try_from(qos_bits).map_err(|_| {
@@ -89,32 +98,59 @@ impl Publish {
                 0,
             ));
         }
+        let v5 = dec.version() == ProtocolVersion::V5;
+        let mut r = Reader::new(&frame, start, frame.len(), v5);
         let at = r.pos();
-        let topic = r.utf8("topic name")?;
+        // UTF-8 without U+0000 and without wildcards (MQTT-3.3.2-2), one pass.
+        let topic = r.topic_name("topic name")?;
         let packet_id = if qos == QoS::AtMostOnce {
             None
         } else {
-            Some(super::read_packet_id(r, "PUBLISH")?)
+            Some(super::read_packet_id(&mut r, "PUBLISH")?)
         };
-        let properties = if r.is_v5() {
-            Properties::decode(r, Ctx::PUBLISH)?
+        let props_at = r.pos();
+        let properties = if v5 {
+            Properties::decode(&mut r, Ctx::PUBLISH)?
         } else {
             Properties::new()
         };
-        // Topic name: no wildcards (MQTT-3.3.2-2); empty only with a Topic
-        // Alias under MQTT 5 (MQTT-3.3.2-1, 3.3.2.3.4; a Protocol Error there).
-        if topic.is_empty() && r.is_v5() {
+        // Empty only with a Topic Alias under MQTT 5 (MQTT-3.3.2-1,
+        // 3.3.2.3.4; a Protocol Error there), never under 3.1.1 (MQTT-4.7.3-1).
+        if topic.is_empty() {
+            if !v5 {
+                return Err(Reader::err_at(
+                    ErrorKind::InvalidTopicName {
+                        field: "topic name",
+                        reason: "empty",
+                    },
+                    at,
+                ));
+            }
             if properties.topic_alias().is_none() {
                 return Err(Reader::err_at(
                     ErrorKind::ProtocolViolation("empty topic name without a topic alias"),
                     at,
                 ));
             }
-        } else {
-            string::check_topic_name(topic.as_bytes(), "topic name", false)
-                .map_err(|k| Reader::err_at(k, at))?;
         }
-        let payload = r.rest();
+        // A client never sends a Subscription Identifier (MQTT-3.3.4-6).
+        if v5 && dec.role() == Some(Role::Server) && properties.contains(0x0B) {
+            return Err(Reader::err_at(
+                ErrorKind::ProtocolViolation("subscription identifier in a PUBLISH from a client"),
+                props_at,
+            ));
+        }
+        let payload_at = r.pos();
+        frame.advance(payload_at);
+        // Payload Format Indicator 1: UTF-8 Encoded Character Data (3.3.2.3.2).
+        if v5
+            && dec.payload_format_check()
+            && properties.payload_format_indicator() == Some(1)
+            && core::str::from_utf8(&frame).is_err()
+        {
+            return Err(Reader::err_at(ErrorKind::PayloadFormatInvalid, payload_at)
+                .with_packet_id(packet_id));
+        }
         Ok(Self {
             dup,
             qos,
@@ -122,7 +158,7 @@ impl Publish {
             topic,
             packet_id,
             properties,
-            payload,
+            payload: frame,
         })
     }
 
@@ -158,6 +194,33 @@ impl Publish {
             0
         };
         2 + self.topic.len() + id + props + self.payload.len()
+    }
+
+    /// The whole packet: fixed header and topic length in one write.
+    pub(crate) fn encode_packet(
+        &self,
+        v: ProtocolVersion,
+        max: u32,
+        dst: &mut impl BufMut,
+    ) -> Result<usize, EncodeError> {
+        self.validate(v)?;
+        let body = self.body_len(v);
+        let total = super::check_size(body, max, dst.remaining_mut())?;
+        let (head, used) = super::fixed_header(0x30 | self.flags(), body);
+        // The topic length follows the fixed header (big-endian), in the
+        // same write: at most 5 + 2 bytes.
+        let topic_len = u64::from(u16::try_from(self.topic.len()).unwrap_or(u16::MAX));
+        let head = head | (topic_len >> 8) << (8 * used) | (topic_len & 0xFF) << (8 * (used + 1));
+        dst.put_slice(head.to_le_bytes().get(..used + 2).unwrap_or_default());
+        dst.put_slice(self.topic.as_bytes());
+        if let Some(id) = self.packet_id {
+            dst.put_u16(id.get());
+        }
+        if v == ProtocolVersion::V5 {
+            self.properties.encode(dst);
+        }
+        dst.put_slice(&self.payload);
+        Ok(total)
     }
 
     pub(crate) fn encode_body(&self, v: ProtocolVersion, dst: &mut impl BufMut) {

@@ -102,20 +102,9 @@ impl Subscribe {
     }
 
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let packet_id = super::read_packet_id(r, "SUBSCRIBE")?;
         let v5 = r.is_v5();
-        let properties = if v5 {
-            Properties::decode(r, Ctx::SUBSCRIBE)?
-        } else {
-            Properties::new()
-        };
-        // At least one filter (MQTT-3.8.3-3); a Protocol Error in 5.0, malformed here either way.
-        if r.is_empty() {
-            return Err(r.err(ErrorKind::EmptyList {
-                packet: "SUBSCRIBE",
-            }));
-        }
-        let mut filters = Vec::with_capacity(4);
+        let (packet_id, properties) = super::read_list_header(r, Ctx::SUBSCRIBE, "SUBSCRIBE")?;
+        let mut filters = Vec::with_capacity(r.count_prefixed(1));
         while !r.is_empty() {
             let at = r.pos();
             let filter = r.utf8("topic filter")?;

@@ -43,20 +43,9 @@ impl Unsubscribe {
     }
 
     pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let packet_id = super::read_packet_id(r, "UNSUBSCRIBE")?;
         let v5 = r.is_v5();
-        let properties = if v5 {
-            Properties::decode(r, Ctx::UNSUBSCRIBE)?
-        } else {
-            Properties::new()
-        };
-        // At least one filter (MQTT-3.10.3-2).
-        if r.is_empty() {
-            return Err(r.err(ErrorKind::EmptyList {
-                packet: "UNSUBSCRIBE",
-            }));
-        }
-        let mut filters = Vec::with_capacity(4);
+        let (packet_id, properties) = super::read_list_header(r, Ctx::UNSUBSCRIBE, "UNSUBSCRIBE")?;
+        let mut filters = Vec::with_capacity(r.count_prefixed(0));
         while !r.is_empty() {
             let at = r.pos();
             let filter = r.utf8("topic filter")?;
