@@ -186,28 +186,32 @@ pub(crate) fn refresh(
         if let (Value::Object(dm), Some(Value::Object(rm)), Some(ds), Some(rs)) =
             (d, r, patch_object(dsub), patch_object(rsub))
         {
-            let slot = delta
-                .entry(k.clone())
-                .or_insert_with(|| Value::Object(Map::new()));
-            if !slot.is_object() {
-                *slot = Value::Object(Map::new());
-            }
-            let now_empty = match slot {
-                Value::Object(sub) => {
-                    refresh(sub, dm, rm, ds, rs);
-                    sub.is_empty()
+            // Recurse into the existing sub-delta, or into a fresh one that is kept only if
+            // something differs: no key is cloned and nothing allocated for a subtree that
+            // stays in sync.
+            if let Some(Value::Object(sub)) = delta.get_mut(k) {
+                refresh(sub, dm, rm, ds, rs);
+                if sub.is_empty() {
+                    delta.shift_remove(k);
                 }
-                _ => true,
-            };
-            if now_empty {
-                delta.shift_remove(k);
+            } else {
+                let mut sub = Map::new();
+                refresh(&mut sub, dm, rm, ds, rs);
+                if sub.is_empty() {
+                    delta.shift_remove(k);
+                } else {
+                    delta.insert(k.clone(), Value::Object(sub));
+                }
             }
             continue;
         }
         match entry(d, r) {
-            Some(v) => {
-                delta.insert(k.clone(), v);
-            }
+            Some(v) => match delta.get_mut(k) {
+                Some(slot) => *slot = v,
+                None => {
+                    delta.insert(k.clone(), v);
+                }
+            },
             None => {
                 delta.shift_remove(k);
             }
