@@ -3,7 +3,8 @@
 //! laws: rejected updates change nothing; accepted ones add exactly one to the version (or
 //! restart / continue it after a delete as the retention window says), publish the shadow's
 //! delta, keep the limits; GET agrees with the last `/documents`; DELETE answers the version
-//! and GET is 404 afterwards.
+//! and GET is 404 afterwards; metadata mirrors the state leaf for leaf; the stored form
+//! restores the same shadow.
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
@@ -92,6 +93,44 @@ fn depth(v: &Value) -> usize {
     }
 }
 
+/// True when `meta` has exactly the shape of `state`, with a `{"timestamp": n}` per leaf.
+fn mirrors(state: &Value, meta: &Value) -> bool {
+    match (state, meta) {
+        (Value::Object(s), Value::Object(m)) => {
+            s.len() == m.len()
+                && s.iter()
+                    .all(|(k, v)| m.get(k).is_some_and(|w| mirrors(v, w)))
+        }
+        (Value::Array(s), Value::Array(m)) => {
+            s.len() == m.len() && s.iter().zip(m).all(|(v, w)| mirrors(v, w))
+        }
+        (_, Value::Object(m)) => m.len() == 1 && m.get("timestamp").is_some_and(Value::is_u64),
+        _ => false,
+    }
+}
+
+/// The laws every existing shadow keeps: metadata mirrors the state leaf for leaf, and the
+/// stored form restores the same shadow.
+fn check_stored(shadow: &Shadow) {
+    if let Some(meta) = shadow.metadata() {
+        for (sec, m) in [
+            (shadow.desired().unwrap(), meta.desired),
+            (shadow.reported().unwrap(), meta.reported),
+        ] {
+            let m = m
+                .map(|m| Value::Object((*m).clone()))
+                .unwrap_or(Value::Object(Map::new()));
+            assert!(
+                mirrors(&Value::Object(sec.clone()), &m),
+                "metadata out of step"
+            );
+        }
+    }
+    let bytes = shadow.stored_bytes().unwrap();
+    let back = Shadow::from_stored_bytes(shadow.key().clone(), *shadow.config(), &bytes).unwrap();
+    assert_eq!(&back, shadow, "stored form does not round-trip");
+}
+
 fuzz_target!(|ops: Vec<Op>| {
     let mut config = Config::default();
     config.limits.max_state_bytes = 400;
@@ -119,6 +158,7 @@ fuzz_target!(|ops: Vec<Op>| {
                     Ok(d) => {
                         assert_eq!(Some(d.version), version);
                         deleted = Some((d.version, now));
+                        check_stored(&shadow);
                         assert_eq!(shadow.get(b"", now).unwrap_err().code(), 404);
                     }
                     Err(e) => {
@@ -178,6 +218,7 @@ fuzz_target!(|ops: Vec<Op>| {
                         published.apply_to(&mut r);
                         assert!(Delta::between(shadow.desired().unwrap(), Some(&r)).is_empty());
                         deleted = None;
+                        check_stored(&shadow);
                     }
                 }
             }

@@ -2,10 +2,11 @@
 //! Arbitrary request bytes against a shadow with a seeded state: never a panic; a rejected
 //! update changes nothing; an accepted one bumps the version by one, stays within the limits,
 //! and publishes exactly the shadow's delta. The same bytes as GET/DELETE payloads and as a
-//! topic must not panic either.
+//! topic and as a named-shadow list `nextToken` must not panic either; the streamed accepted
+//! metadata equals the built one.
 
 use libfuzzer_sys::fuzz_target;
-use shadow_doc::{Delta, Shadow, ShadowKey, ShadowTopic};
+use shadow_doc::{Delta, MemoryStore, Shadow, ShadowKey, ShadowStore, ShadowTopic, ThingName};
 
 const SEED: &[u8] = br#"{"state":{"desired":{"color":"red","light":{"level":5,"modes":[1,2]}},
   "reported":{"color":"blue","light":{"level":5.0},"temp":21}}}"#;
@@ -39,13 +40,20 @@ fuzz_target!(|data: &[u8]| {
             let documents = out.documents.as_ref().unwrap();
             assert_eq!(get.state.desired, documents.current.state.desired);
             assert_eq!(get.state.reported, documents.current.state.reported);
-            let _ = serde_json::to_vec(&out.accepted).unwrap();
+            let accepted = serde_json::to_value(&out.accepted).unwrap();
+            assert_eq!(accepted["metadata"], out.accepted.metadata());
             let _ = serde_json::to_vec(&out.documents).unwrap();
         }
     }
     let _ = shadow.get(data, 4);
     let _ = shadow.delete(data, 5);
     if let Ok(text) = std::str::from_utf8(data) {
+        // Any text as a nextToken: a typed 400 or a page, never a panic.
+        let store = MemoryStore::default();
+        let thing = ThingName::new("fuzz-thing").unwrap();
+        if let Err(e) = store.list_named_shadows(&thing, 10, Some(text), 6) {
+            assert_eq!(e.code(), 400);
+        }
         if let Ok(topic) = ShadowTopic::parse(text) {
             assert_eq!(topic.to_string(), text, "topic does not round-trip");
         }

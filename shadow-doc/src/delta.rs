@@ -170,14 +170,18 @@ pub(crate) fn refresh(
     dp: Option<&Object>,
     rp: Option<&Object>,
 ) {
-    let keys = dp.into_iter().flat_map(|p| p.keys()).chain(
-        rp.into_iter()
-            .flat_map(|p| p.keys())
-            .filter(|k| !dp.is_some_and(|p| p.contains_key(*k))),
-    );
-    for k in keys {
-        let dsub = dp.and_then(|p| p.get(k));
-        let rsub = rp.and_then(|p| p.get(k));
+    // Every key either patch names, once, with what each patch holds there: the keys of the
+    // desired patch (looking each up in the reported patch), then the reported patch's own.
+    let from_desired = dp
+        .into_iter()
+        .flatten()
+        .map(|(k, dv)| (k, Some(dv), rp.and_then(|p| p.get(k))));
+    let from_reported = rp
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| !dp.is_some_and(|p| p.contains_key(*k)))
+        .map(|(k, rv)| (k, None, Some(rv)));
+    for (k, dsub, rsub) in from_desired.chain(from_reported) {
         let Some(d) = desired.get(k) else {
             delta.shift_remove(k);
             continue;
@@ -186,28 +190,35 @@ pub(crate) fn refresh(
         if let (Value::Object(dm), Some(Value::Object(rm)), Some(ds), Some(rs)) =
             (d, r, patch_object(dsub), patch_object(rsub))
         {
-            let slot = delta
-                .entry(k.clone())
-                .or_insert_with(|| Value::Object(Map::new()));
-            if !slot.is_object() {
-                *slot = Value::Object(Map::new());
-            }
-            let now_empty = match slot {
-                Value::Object(sub) => {
+            // Recurse into the existing sub-delta, or into a fresh one that is kept only if
+            // something differs: no key is cloned and nothing allocated for a subtree that
+            // stays in sync.
+            let had_entry = match delta.get_mut(k) {
+                Some(Value::Object(sub)) => {
                     refresh(sub, dm, rm, ds, rs);
-                    sub.is_empty()
+                    if sub.is_empty() {
+                        delta.shift_remove(k);
+                    }
+                    continue;
                 }
-                _ => true,
+                other => other.is_some(),
             };
-            if now_empty {
+            let mut sub = Map::new();
+            refresh(&mut sub, dm, rm, ds, rs);
+            if !sub.is_empty() {
+                delta.insert(k.clone(), Value::Object(sub));
+            } else if had_entry {
                 delta.shift_remove(k);
             }
             continue;
         }
         match entry(d, r) {
-            Some(v) => {
-                delta.insert(k.clone(), v);
-            }
+            Some(v) => match delta.get_mut(k) {
+                Some(slot) => *slot = v,
+                None => {
+                    delta.insert(k.clone(), v);
+                }
+            },
             None => {
                 delta.shift_remove(k);
             }

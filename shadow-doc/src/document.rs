@@ -8,7 +8,8 @@ use alloc::string::String;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use serde::{Deserialize, Serialize};
+use serde::ser::{SerializeMap, SerializeSeq, SerializeStruct};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::delta::Delta;
@@ -95,24 +96,91 @@ pub struct GetAccepted {
 
 /// The `/update/accepted` document: the request's `state` echoed as sent (nulls included) and
 /// a metadata tree of the same shape (spec §1.3).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Every leaf of that metadata tree carries the document's own `timestamp`, so it is a function
+/// of `state` and `timestamp`: it is not stored but written straight from `state` when the
+/// document is serialised, and built on demand by [`UpdateAccepted::metadata`]. Reading a
+/// document ignores its `metadata` member for the same reason.
+///
+/// ```
+/// use serde_json::json;
+/// use shadow_doc::{Shadow, ThingName};
+///
+/// let mut shadow = Shadow::classic(ThingName::new("lamp")?);
+/// let out = shadow.update(br#"{"state": {"desired": {"on": true, "rgb": [1, 2]}}}"#, 7)?;
+/// assert_eq!(
+///     out.accepted.metadata(),
+///     json!({"desired": {"on": {"timestamp": 7}, "rgb": [{"timestamp": 7}, {"timestamp": 7}]}})
+/// );
+/// assert_eq!(serde_json::to_value(&out.accepted)?["metadata"], out.accepted.metadata());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[non_exhaustive]
 pub struct UpdateAccepted {
     /// The request's `state`, as sent.
     pub state: Value,
-    /// Every leaf of `state` (null leaves included) replaced by `{"timestamp": t}`.
-    pub metadata: Value,
     /// The shadow's new version.
     pub version: u64,
     /// When the update was applied.
     pub timestamp: u64,
     /// Echo of the request's token.
-    #[serde(
-        rename = "clientToken",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "clientToken", default)]
     pub client_token: Option<String>,
+}
+
+impl UpdateAccepted {
+    /// The document's `metadata`: every leaf of `state` (null leaves included) replaced by
+    /// `{"timestamp": t}`, arrays element-wise (see [`metadata_for`]).
+    #[must_use]
+    pub fn metadata(&self) -> Value {
+        metadata_for(&self.state, self.timestamp)
+    }
+}
+
+impl Serialize for UpdateAccepted {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let len = if self.client_token.is_some() { 5 } else { 4 };
+        let mut doc = serializer.serialize_struct("UpdateAccepted", len)?;
+        doc.serialize_field("state", &self.state)?;
+        doc.serialize_field("metadata", &Stamps(&self.state, self.timestamp))?;
+        doc.serialize_field("version", &self.version)?;
+        doc.serialize_field("timestamp", &self.timestamp)?;
+        match &self.client_token {
+            Some(token) => doc.serialize_field("clientToken", token)?,
+            None => doc.skip_field("clientToken")?,
+        }
+        doc.end()
+    }
+}
+
+/// Serialises as `metadata_for(value, timestamp)` without building it.
+struct Stamps<'a>(&'a Value, u64);
+
+impl Serialize for Stamps<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::Object(m) => {
+                let mut out = serializer.serialize_map(Some(m.len()))?;
+                for (k, v) in m {
+                    out.serialize_entry(k, &Stamps(v, self.1))?;
+                }
+                out.end()
+            }
+            Value::Array(a) => {
+                let mut out = serializer.serialize_seq(Some(a.len()))?;
+                for v in a {
+                    out.serialize_element(&Stamps(v, self.1))?;
+                }
+                out.end()
+            }
+            _ => {
+                let mut out = serializer.serialize_map(Some(1))?;
+                out.serialize_entry("timestamp", &self.1)?;
+                out.end()
+            }
+        }
+    }
 }
 
 /// The `/update/delta` document (spec §1.4): the full current delta, the desired-section
@@ -253,6 +321,27 @@ mod tests {
             json!({"a": [{"timestamp": 7}, {"b": {"timestamp": 7}}, [{"timestamp": 7}]],
                    "c": {"timestamp": 7}})
         );
+    }
+
+    // Spec §1.3: the streamed metadata is exactly the tree metadata_for builds.
+    #[test]
+    fn spec_1_3_accepted_metadata_is_streamed() {
+        let doc = UpdateAccepted {
+            state: json!({"desired": {"a": [1, {"b": null}], "c": {}}, "reported": null}),
+            version: 3,
+            timestamp: 9,
+            client_token: Some("t".into()),
+        };
+        let v = serde_json::to_value(&doc).unwrap();
+        assert_eq!(
+            v,
+            json!({"state": doc.state, "metadata": {"desired": {"a": [{"timestamp": 9},
+                   {"b": {"timestamp": 9}}], "c": {}}, "reported": {"timestamp": 9}},
+                   "version": 3, "timestamp": 9, "clientToken": "t"})
+        );
+        assert_eq!(v["metadata"], doc.metadata());
+        let back: UpdateAccepted = serde_json::from_value(v).unwrap();
+        assert_eq!(back, doc);
     }
 
     #[test]

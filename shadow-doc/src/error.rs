@@ -85,6 +85,48 @@ impl ShadowError {
     }
 }
 
+/// Constructors for the errors an embedder raises itself: authentication, authorisation,
+/// throttling and its own faults. The crate never produces these from a request.
+///
+/// ```
+/// use shadow_doc::ShadowError;
+///
+/// let doc = ShadowError::forbidden().with_client_token(Some("t7".into())).to_document(5);
+/// assert_eq!((doc.code, doc.message.as_str()), (403, "Forbidden"));
+/// assert_eq!(ShadowError::unauthorized().code(), 401);
+/// assert_eq!(ShadowError::throttled().code(), 429);
+/// assert_eq!(ShadowError::internal("disk full").message(), "Internal service failure");
+/// ```
+impl ShadowError {
+    /// 401 `Unauthorized`: the client could not be authenticated (spec §10).
+    #[must_use]
+    pub fn unauthorized() -> Self {
+        Self::new(ErrorKind::Unauthorized)
+    }
+
+    /// 403 `Forbidden`: the policy denies the action or topic (spec §10).
+    #[must_use]
+    pub fn forbidden() -> Self {
+        Self::new(ErrorKind::Forbidden)
+    }
+
+    /// 429: more requests in flight than allowed (spec §9: more than 10 per connection); see
+    /// [`InFlight`](crate::InFlight). The service documents no text; ours is
+    /// `Too many requests`.
+    #[must_use]
+    pub fn throttled() -> Self {
+        Self::new(ErrorKind::Throttled)
+    }
+
+    /// 500 `Internal service failure`, with `detail` for logs (not in the error document).
+    #[must_use]
+    pub fn internal(detail: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Internal {
+            detail: detail.into(),
+        })
+    }
+}
+
 impl From<ErrorKind> for ShadowError {
     fn from(kind: ErrorKind) -> Self {
         Self::new(kind)
@@ -182,6 +224,10 @@ pub enum ErrorKind {
         /// The limit.
         max: usize,
     },
+    /// The `nextToken` of a named-shadow list request is not one this crate issued (400; the
+    /// service documents no message text).
+    #[error("Invalid nextToken")]
+    InvalidNextToken,
     /// GET or DELETE of a shadow that does not exist (404).
     #[error("No shadow exists with name: '{name}'")]
     NoShadow {
@@ -225,7 +271,8 @@ impl ErrorKind {
             | Self::ReportedNotObject
             | Self::InvalidVersion
             | Self::NullInArray { .. }
-            | Self::TooDeep { .. } => 400,
+            | Self::TooDeep { .. }
+            | Self::InvalidNextToken => 400,
             Self::Unauthorized => 401,
             Self::Forbidden => 403,
             Self::NoShadow { .. } | Self::ThingNotFound => 404,
@@ -238,7 +285,8 @@ impl ErrorKind {
     }
 
     /// The error document's `message`, exactly as the service words it (spec §10). Where the
-    /// service documents no text (bad names, nulls in arrays, 429) the text is ours.
+    /// service documents no text (bad names, nulls in arrays, a bad `nextToken`, 429) the
+    /// text is ours.
     #[must_use]
     pub fn message(&self) -> Cow<'static, str> {
         Cow::Borrowed(match self {
@@ -265,6 +313,7 @@ impl ErrorKind {
                 ));
             }
             Self::VersionConflict { .. } => "Version conflict",
+            Self::InvalidNextToken => "Invalid nextToken",
             Self::NoShadow { name } => {
                 return Cow::Owned(format!("No shadow exists with name: '{name}'"));
             }

@@ -150,6 +150,17 @@ pub(crate) fn section_depth(m: &Map<String, Value>) -> usize {
     1 + m.values().map(depth).max().unwrap_or(0)
 }
 
+/// True when an array inside `v` holds a `null` (`in_array`: `v` itself is an array element).
+/// The quick check before [`find_null_in_array`] builds the pointer.
+pub(crate) fn has_null_in_array(v: &Value, in_array: bool) -> bool {
+    match v {
+        Value::Null => in_array,
+        Value::Object(m) => m.values().any(|x| has_null_in_array(x, false)),
+        Value::Array(a) => a.iter().any(|x| has_null_in_array(x, true)),
+        _ => false,
+    }
+}
+
 /// The JSON pointer of the first `null` element of an array inside `v`, if any.
 pub(crate) fn find_null_in_array(v: &Value, path: &mut String) -> bool {
     match v {
@@ -240,6 +251,11 @@ mod tests {
     fn null_in_nested_array_is_found_with_its_pointer() {
         let mut p = String::new();
         assert!(find_null_in_array(&json!({"a/b": [[1, null]]}), &mut p));
+        assert!(has_null_in_array(&json!({"a/b": [[1, null]]}), false));
+        assert!(!has_null_in_array(
+            &json!({"a": null, "b": [{"c": null}]}),
+            false
+        ));
         assert_eq!(p, "/a~1b/0/1");
     }
 }

@@ -6,6 +6,7 @@ extern crate alloc;
 mod delta;
 mod document;
 mod error;
+mod inflight;
 mod json;
 mod limits;
 mod merge;
@@ -23,10 +24,11 @@ pub use document::{
     metadata_for,
 };
 pub use error::{ErrorKind, ShadowError};
+pub use inflight::{InFlight, InFlightGuard};
 pub use json::values_equal;
 pub use limits::{Config, Limits};
 pub use name::{NameError, ShadowKey, ShadowName, ThingName};
 pub use request::{Section, UpdateRequest, lenient_client_token};
 pub use shadow::{Shadow, UpdateOptions, UpdateOutcome};
-pub use store::{MemoryStore, ShadowStore};
+pub use store::{MemoryStore, ShadowStore, WriteThrough};
 pub use topic::{Operation, ShadowTopic, Suffix, TopicError};

@@ -1,6 +1,8 @@
 //! Merge: applying one section of an update to the stored section and its metadata
 //! (spec §3, §5).
 
+use alloc::string::String;
+
 use serde_json::Value;
 
 use crate::document::{Object, leaf, metadata_for};
@@ -38,22 +40,45 @@ pub(crate) fn merge_section(state: &mut Object, meta: &mut Object, patch: &Objec
                     };
                     merge_section(sm, mm, pm, now);
                 } else if let Some(v) = strip_nulls(p) {
-                    meta.insert(key.clone(), metadata_for(&v, now));
-                    state.insert(key.clone(), v);
+                    set(meta, key, metadata_for(&v, now));
+                    set(state, key, v);
                 }
             }
             Value::Array(_) => {
                 if let Some(v) = strip_nulls(p) {
-                    meta.insert(key.clone(), metadata_for(&v, now));
-                    state.insert(key.clone(), v);
+                    set(meta, key, metadata_for(&v, now));
+                    set(state, key, v);
                 }
             }
             _ => {
-                state.insert(key.clone(), p.clone());
-                meta.insert(key.clone(), leaf(now));
+                set(state, key, p.clone());
+                stamp(meta, key, now);
             }
         }
     }
+}
+
+/// `map[key] = value`, reusing the stored key when there is one (no allocation for the key).
+fn set(map: &mut Object, key: &str, value: Value) {
+    match map.get_mut(key) {
+        Some(slot) => *slot = value,
+        None => {
+            map.insert(String::from(key), value);
+        }
+    }
+}
+
+/// Sets `meta[key]` to the leaf `{"timestamp": now}`. A leaf already there is re-stamped in
+/// place, so rewriting an existing scalar allocates nothing.
+fn stamp(meta: &mut Object, key: &str, now: u64) {
+    if let Some(Value::Object(m)) = meta.get_mut(key)
+        && m.len() == 1
+        && let Some(ts @ Value::Number(_)) = m.get_mut("timestamp")
+    {
+        *ts = Value::from(now);
+        return;
+    }
+    set(meta, key, leaf(now));
 }
 
 /// The compact-JSON length `state` will have once `patch` is merged into it, computed without

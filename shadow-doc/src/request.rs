@@ -113,7 +113,9 @@ impl UpdateRequest {
         };
         if let Some(state) = &state {
             for name in ["desired", "reported"] {
-                if let Some(section @ Value::Object(_)) = state.get(name) {
+                if let Some(section @ Value::Object(_)) = state.get(name)
+                    && json::has_null_in_array(section, false)
+                {
                     let mut path = String::from("/");
                     path.push_str(name);
                     if json::find_null_in_array(section, &mut path) {

@@ -1,8 +1,10 @@
 //! One shadow (classic or named): update, get, delete, versions (spec §3–§8).
 
 use alloc::boxed::Box;
+use alloc::format;
 use alloc::string::String;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -10,7 +12,7 @@ use serde_json::Value;
 use crate::delta::{Delta, refresh};
 use crate::document::{
     DeleteAccepted, DeltaDocument, DocumentsDocument, GetAccepted, Metadata, Object, ResponseState,
-    SharedObject, Snapshot, SnapshotState, UpdateAccepted, metadata_for,
+    SharedObject, Snapshot, SnapshotState, UpdateAccepted,
 };
 use crate::error::{ErrorKind, ShadowError};
 use crate::json::compact_len;
@@ -403,7 +405,6 @@ impl Shadow {
 
         let state = request.into_state().map_or(Value::Null, Value::Object);
         let accepted = UpdateAccepted {
-            metadata: metadata_for(&state, now),
             state,
             version: doc.version,
             timestamp: now,
@@ -479,28 +480,76 @@ impl Shadow {
     }
 
     /// The shadow in a stable JSON form for persistence (see [`Shadow::from_stored`]).
+    ///
+    /// Kept for compatibility: it answers `Value::Null` in the (unreachable in practice) case
+    /// where serialisation fails. Prefer [`Shadow::try_to_stored`] or, to write a file,
+    /// [`Shadow::stored_bytes`].
     #[must_use]
     pub fn to_stored(&self) -> Value {
-        let stored = match &self.life {
-            Life::Absent => Stored::default(),
-            Life::Live(doc) => Stored {
-                version: Some(doc.version),
-                desired: Object::clone(&doc.desired),
-                reported: Object::clone(&doc.reported),
-                metadata_desired: Object::clone(&doc.meta_desired),
-                metadata_reported: Object::clone(&doc.meta_reported),
-                deleted_at: None,
-            },
-            Life::Deleted { version, at } => Stored {
-                version: Some(*version),
-                deleted_at: Some(*at),
-                ..Stored::default()
-            },
-        };
-        serde_json::to_value(stored).unwrap_or(Value::Null)
+        self.try_to_stored().unwrap_or(Value::Null)
     }
 
-    /// Restores a shadow saved with [`Shadow::to_stored`].
+    /// The shadow in a stable JSON form for persistence (see [`Shadow::from_stored`]).
+    ///
+    /// # Errors
+    /// 500 `Internal service failure` when the shadow cannot be serialised.
+    pub fn try_to_stored(&self) -> Result<Value, ShadowError> {
+        let empty = Object::new();
+        serde_json::to_value(self.stored_ref(&empty)).map_err(stored_error)
+    }
+
+    /// The stored form as compact JSON bytes, ready to be written to a file or a database;
+    /// read back with [`Shadow::from_stored_bytes`]. Written straight from the shadow, with
+    /// no intermediate copy.
+    ///
+    /// ```
+    /// use shadow_doc::{Config, Shadow, ThingName};
+    ///
+    /// let mut shadow = Shadow::classic(ThingName::new("pump")?);
+    /// shadow.update(br#"{"state": {"reported": {"rpm": 900}}}"#, 10)?;
+    /// let bytes = shadow.stored_bytes()?;
+    /// let back = Shadow::from_stored_bytes(shadow.key().clone(), Config::default(), &bytes)?;
+    /// assert_eq!(back, shadow);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// 500 `Internal service failure` when the shadow cannot be serialised.
+    pub fn stored_bytes(&self) -> Result<Vec<u8>, ShadowError> {
+        let empty = Object::new();
+        serde_json::to_vec(&self.stored_ref(&empty)).map_err(stored_error)
+    }
+
+    fn stored_ref<'a>(&'a self, empty: &'a Object) -> StoredRef<'a> {
+        match &self.life {
+            Life::Absent => StoredRef {
+                version: None,
+                deleted_at: None,
+                desired: empty,
+                reported: empty,
+                metadata_desired: empty,
+                metadata_reported: empty,
+            },
+            Life::Live(doc) => StoredRef {
+                version: Some(doc.version),
+                deleted_at: None,
+                desired: &doc.desired,
+                reported: &doc.reported,
+                metadata_desired: &doc.meta_desired,
+                metadata_reported: &doc.meta_reported,
+            },
+            Life::Deleted { version, at } => StoredRef {
+                version: Some(*version),
+                deleted_at: Some(*at),
+                desired: empty,
+                reported: empty,
+                metadata_desired: empty,
+                metadata_reported: empty,
+            },
+        }
+    }
+
+    /// Restores a shadow saved with [`Shadow::to_stored`] or [`Shadow::try_to_stored`].
     ///
     /// # Errors
     /// When `stored` is not in that form.
@@ -509,7 +558,26 @@ impl Shadow {
         config: Config,
         stored: &Value,
     ) -> Result<Self, serde_json::Error> {
-        let s = Stored::deserialize(stored)?;
+        Ok(Self::from_parts(key, config, Stored::deserialize(stored)?))
+    }
+
+    /// Restores a shadow saved with [`Shadow::stored_bytes`].
+    ///
+    /// # Errors
+    /// When `bytes` are not JSON in that form.
+    pub fn from_stored_bytes(
+        key: ShadowKey,
+        config: Config,
+        bytes: &[u8],
+    ) -> Result<Self, serde_json::Error> {
+        Ok(Self::from_parts(
+            key,
+            config,
+            serde_json::from_slice(bytes)?,
+        ))
+    }
+
+    fn from_parts(key: ShadowKey, config: Config, s: Stored) -> Self {
         let life = match (s.version, s.deleted_at) {
             (None, _) => Life::Absent,
             (Some(version), Some(at)) => Life::Deleted { version, at },
@@ -528,16 +596,21 @@ impl Shadow {
                 Life::Live(Box::new(doc))
             }
         };
-        Ok(Self { key, config, life })
+        Self { key, config, life }
     }
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+fn stored_error(err: serde_json::Error) -> ShadowError {
+    ShadowError::internal(format!("cannot serialise the stored shadow: {err}"))
+}
+
+/// The stored form, read back (see [`StoredRef`] for the writing side).
+#[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Stored {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     version: Option<u64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     deleted_at: Option<u64>,
     #[serde(default)]
     desired: Object,
@@ -547,6 +620,20 @@ struct Stored {
     metadata_desired: Object,
     #[serde(default)]
     metadata_reported: Object,
+}
+
+/// The stored form, written from borrowed sections.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredRef<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deleted_at: Option<u64>,
+    desired: &'a Object,
+    reported: &'a Object,
+    metadata_desired: &'a Object,
+    metadata_reported: &'a Object,
 }
 
 #[cfg(test)]
@@ -616,6 +703,19 @@ mod tests {
         .unwrap();
         let back = Shadow::from_stored(s.key().clone(), Config::default(), &s.to_stored()).unwrap();
         assert_eq!(back, s);
+        let bytes = s.stored_bytes().unwrap();
+        assert_eq!(
+            serde_json::from_slice::<Value>(&bytes).unwrap(),
+            s.to_stored()
+        );
+        let back = Shadow::from_stored_bytes(s.key().clone(), Config::default(), &bytes).unwrap();
+        assert_eq!(back, s);
+        let blank = shadow();
+        assert_eq!(
+            blank.try_to_stored().unwrap(),
+            serde_json::json!({"desired": {},
+            "reported": {}, "metadataDesired": {}, "metadataReported": {}})
+        );
         s.delete(b"", 6).unwrap();
         let back = Shadow::from_stored(s.key().clone(), Config::default(), &s.to_stored()).unwrap();
         assert_eq!(back, s);
@@ -628,7 +728,7 @@ mod tests {
         s.update(br#"{"state":{"desired":{"a":1}}}"#, 1).unwrap();
         let out = s.update(br#"{"state":null}"#, 2).unwrap();
         assert_eq!(out.accepted.state, Value::Null);
-        assert_eq!(out.accepted.metadata, serde_json::json!({"timestamp": 2}));
+        assert_eq!(out.accepted.metadata(), serde_json::json!({"timestamp": 2}));
         assert!(out.delta.is_none());
         assert_eq!(s.version(), Some(2));
     }

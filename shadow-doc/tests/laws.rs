@@ -96,8 +96,72 @@ fn depth(v: &Value) -> usize {
     }
 }
 
+/// True when `meta` has exactly the shape of `state`, with a `{"timestamp": n}` per leaf.
+fn mirrors(state: &Value, meta: &Value) -> bool {
+    match (state, meta) {
+        (Value::Object(s), Value::Object(m)) => {
+            s.len() == m.len()
+                && s.iter()
+                    .all(|(k, v)| m.get(k).is_some_and(|w| mirrors(v, w)))
+        }
+        (Value::Array(s), Value::Array(m)) => {
+            s.len() == m.len() && s.iter().zip(m).all(|(v, w)| mirrors(v, w))
+        }
+        (_, Value::Object(m)) => m.len() == 1 && m.get("timestamp").is_some_and(Value::is_u64),
+        _ => false,
+    }
+}
+
+/// JSON pointers of the non-null scalar leaves of `v` outside arrays, under `prefix`.
+fn scalar_leaves(v: &Value, prefix: &str, out: &mut Vec<String>) {
+    if let Value::Object(m) = v {
+        for (k, x) in m {
+            let p = format!("{prefix}/{k}");
+            match x {
+                Value::Object(_) => scalar_leaves(x, &p, out),
+                Value::Null | Value::Array(_) => {}
+                _ => out.push(p),
+            }
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Metadata mirrors the state leaf for leaf; every scalar an update writes carries the
+    /// update's timestamp; the stored bytes restore the same shadow.
+    #[test]
+    fn metadata_mirrors_state_and_stored_form_round_trips(reqs in prop::collection::vec(request(), 1..8)) {
+        let mut s = Shadow::new(key());
+        for (i, r) in reqs.iter().enumerate() {
+            let now = 10 + i as u64;
+            if s.update(r, now).is_err() {
+                continue;
+            }
+            let meta = s.metadata().unwrap();
+            let none = Map::new();
+            let sections = [
+                ("desired", s.desired().unwrap(), meta.desired.as_deref().unwrap_or(&none)),
+                ("reported", s.reported().unwrap(), meta.reported.as_deref().unwrap_or(&none)),
+            ];
+            let request: Value = serde_json::from_slice(r).unwrap();
+            for (name, state, meta) in sections {
+                prop_assert!(mirrors(&Value::Object(state.clone()), &Value::Object(meta.clone())));
+                let mut written = Vec::new();
+                if let Some(patch) = request.pointer(&format!("/state/{name}")) {
+                    scalar_leaves(patch, "", &mut written);
+                }
+                for p in written {
+                    let stamp = Value::Object(meta.clone()).pointer(&format!("{p}/timestamp")).cloned();
+                    prop_assert_eq!(stamp, Some(Value::from(now)), "{} {}", name, p);
+                }
+            }
+            let bytes = s.stored_bytes().unwrap();
+            let back = Shadow::from_stored_bytes(key(), Config::default(), &bytes).unwrap();
+            prop_assert_eq!(&back, &s);
+        }
+    }
 
     /// Applying the delta to reported makes reported agree with desired on every delta key:
     /// the delta of desired against the patched reported is empty.
