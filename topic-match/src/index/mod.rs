@@ -5,6 +5,7 @@ pub(crate) mod deliveries;
 mod interner;
 pub(crate) mod retained;
 pub(crate) mod subscriptions;
+mod trie;
 
 /// "No node / no entry" in the `u32` links of the arenas.
 const NONE: u32 = u32::MAX;

@@ -46,7 +46,8 @@ fn insert_match_remove_prunes_everything() {
     }
     assert!(index.is_empty());
     // Everything pruned back to the two roots; every level released.
-    assert_eq!(index.exact.edges.len(), 0);
+    assert_eq!(index.exact.get("a/b"), None);
+    assert_eq!(index.exact.get("/"), None);
     assert_eq!(index.wild.edges.len(), 0);
     assert_eq!(index.levels.get("a"), None);
     assert_eq!(index.levels.get("b"), None);
