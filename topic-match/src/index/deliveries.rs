@@ -243,3 +243,94 @@ impl<'a, C: Ord> Deliveries<'a, C> {
 fn reuse<A, B>(v: Vec<A>) -> Vec<B> {
     v.into_iter().filter_map(|_| None).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec::Vec;
+
+    use super::*;
+
+    struct Sub {
+        client: u32,
+        qos: u8,
+        id: Option<u32>,
+        rap: bool,
+        no_local: bool,
+    }
+
+    impl Subscriber for Sub {
+        type Client = u32;
+        fn client(&self) -> &u32 {
+            &self.client
+        }
+        fn qos(&self) -> u8 {
+            self.qos
+        }
+        fn subscription_id(&self) -> Option<u32> {
+            self.id
+        }
+        fn retain_as_published(&self) -> bool {
+            self.rap
+        }
+        fn no_local(&self) -> bool {
+            self.no_local
+        }
+    }
+
+    fn sub(client: u32, qos: u8, id: Option<u32>, rap: bool, no_local: bool) -> Sub {
+        Sub {
+            client,
+            qos,
+            id,
+            rap,
+            no_local,
+        }
+    }
+
+    #[test]
+    fn mqtt_3_8_3_3_no_local_does_not_deliver_to_the_publisher() {
+        let subs = [
+            sub(1, 1, Some(4), false, true),
+            sub(1, 0, Some(5), false, false),
+            sub(2, 2, None, false, true),
+        ];
+        let mut out = Deliveries::new();
+        let pushed: Vec<bool> = subs.iter().map(|s| out.push_from(s, &1)).collect();
+        assert_eq!(pushed, [false, true, true]);
+        let merged: Vec<(u32, u8, Vec<u32>)> = out
+            .merge()
+            .map(|d| (*d.client, d.qos, d.subscription_ids.to_vec()))
+            .collect();
+        // Client 1 still gets the message through its other subscription,
+        // with that subscription's QoS and identifier only.
+        assert_eq!(merged, [(1, 0, alloc::vec![5]), (2, 2, alloc::vec![])]);
+    }
+
+    #[test]
+    fn mqtt_3_3_1_12_and_13_retain_as_published_kept_if_any_subscription_asks() {
+        let subs = [
+            sub(1, 0, None, false, false),
+            sub(1, 1, None, true, false),
+            sub(2, 1, None, false, false),
+            sub(3, 0, None, true, false),
+        ];
+        let mut out = Deliveries::new();
+        for s in &subs {
+            out.push(s);
+        }
+        let rap: Vec<(u32, bool)> = out
+            .merge()
+            .map(|d| (*d.client, d.retain_as_published))
+            .collect();
+        assert_eq!(rap, [(1, true), (2, false), (3, true)]);
+        // Recycling forgets the previous publish.
+        let mut out = out.recycle();
+        out.push(&subs[0]);
+        assert_eq!(
+            out.merge()
+                .map(|d| d.retain_as_published)
+                .collect::<Vec<_>>(),
+            [false]
+        );
+    }
+}

@@ -11,8 +11,6 @@ mod trie;
 const NONE: u32 = u32::MAX;
 /// The level id of a `+` node.
 const PLUS: u32 = u32::MAX - 1;
-/// The level id of a `#` node.
-const HASH: u32 = u32::MAX - 2;
 /// Largest id an arena or the interner hands out.
 const MAX_ID: u32 = u32::MAX - 3;
 

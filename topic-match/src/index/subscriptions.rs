@@ -19,6 +19,9 @@ use crate::{SharedSubscription, SubscribeFilter, TopicError, TopicFilter, TopicN
 /// reached.
 const CACHED_LEVELS: usize = 16;
 
+/// A level of [`LevelIds`] not looked up yet (no level id equals `PLUS`).
+const UNRESOLVED: u32 = PLUS;
+
 /// Interned ids of a topic's first levels; `NONE` for a level that is not
 /// interned (no filter has it, so no literal edge can match it).
 struct LevelIds {
@@ -250,7 +253,10 @@ impl<T> SubscriptionIndex<T> {
     fn place(&mut self, filter: &TopicFilter) -> Result<Place, CapacityError> {
         let text = filter.as_str();
         if filter.has_wildcards() {
-            return self.wild.make_path(&mut self.levels, text).map(Place::Wild);
+            return self
+                .wild
+                .make_path(&mut self.levels, text)
+                .map(|(node, hash)| Place::Wild(node, hash));
         }
         if let Some(id) = self.exact.get(text) {
             return Ok(Place::Exact(id));
@@ -270,7 +276,9 @@ impl<T> SubscriptionIndex<T> {
     fn find_place(&self, filter: &TopicFilter) -> Option<Place> {
         let text = filter.as_str();
         if filter.has_wildcards() {
-            self.wild.find_path(&self.levels, text).map(Place::Wild)
+            self.wild
+                .find_path(&self.levels, text)
+                .map(|(node, hash)| Place::Wild(node, hash))
         } else {
             self.exact.get(text).map(Place::Exact)
         }
@@ -280,9 +288,13 @@ impl<T> SubscriptionIndex<T> {
     fn heads(&self, place: Place) -> Head {
         match place {
             Place::Exact(id) => self.exact_heads.get(idx(id)).copied(),
-            Place::Wild(node) => self.wild.node(node).map(|n| Head {
+            Place::Wild(node, false) => self.wild.node(node).map(|n| Head {
                 subs: n.subs,
                 groups: n.groups,
+            }),
+            Place::Wild(node, true) => self.wild.node(node).map(|n| Head {
+                subs: n.hash_subs,
+                groups: n.hash_groups,
             }),
         }
         .unwrap_or(Head::EMPTY)
@@ -295,10 +307,15 @@ impl<T> SubscriptionIndex<T> {
                     *h = heads;
                 }
             }
-            Place::Wild(node) => {
+            Place::Wild(node, hash) => {
                 if let Some(n) = self.wild.node_mut(node) {
-                    n.subs = heads.subs;
-                    n.groups = heads.groups;
+                    if hash {
+                        n.hash_subs = heads.subs;
+                        n.hash_groups = heads.groups;
+                    } else {
+                        n.subs = heads.subs;
+                        n.groups = heads.groups;
+                    }
                 }
             }
         }
@@ -307,7 +324,7 @@ impl<T> SubscriptionIndex<T> {
     /// Releases `place` if it holds nothing any more.
     fn prune(&mut self, place: Place) {
         match place {
-            Place::Wild(node) => self.wild.prune(&mut self.levels, node),
+            Place::Wild(node, _) => self.wild.prune(&mut self.levels, node),
             Place::Exact(id) => {
                 if self.heads(place) == Head::EMPTY {
                     self.exact.release(id);
@@ -621,23 +638,26 @@ impl<T> SubscriptionIndex<T> {
         if self.wild.is_empty() {
             return;
         }
-        // Interned ids of the first levels, looked up once for the walk.
+        // Interned ids of the first levels, each looked up at most once.
         let mut ids = LevelIds {
-            ids: [NONE; CACHED_LEVELS],
+            ids: [UNRESOLVED; CACHED_LEVELS],
         };
-        for (slot, level) in ids.ids.iter_mut().zip(topic.split('/')) {
-            *slot = self.levels.get(level).unwrap_or(NONE);
-        }
-        self.visit_wild(topic, &ids, f);
+        self.visit_wild(topic, &mut ids, f);
     }
 
     /// The interned id of `level` (level number `depth` of the topic).
-    fn level_id(&self, ids: &LevelIds, depth: usize, level: &str) -> Option<u32> {
-        match ids.ids.get(depth) {
-            Some(&NONE) => None,
-            Some(&id) => Some(id),
-            None => self.levels.get(level),
-        }
+    /// Resolved on first use: the walk often needs only a few levels.
+    fn level_id(&self, ids: &mut LevelIds, depth: usize, level: &str) -> Option<u32> {
+        let id = match ids.ids.get_mut(depth) {
+            Some(slot) => {
+                if *slot == UNRESOLVED {
+                    *slot = self.levels.get(level).unwrap_or(NONE);
+                }
+                *slot
+            }
+            None => self.levels.get(level).unwrap_or(NONE),
+        };
+        (id != NONE).then_some(id)
     }
 
     /// Number of subscriptions and shared groups matching `topic`.
@@ -679,7 +699,7 @@ impl<T> SubscriptionIndex<T> {
 
     /// Depth-first walk of the wildcard trie driven by the topic, using the
     /// parent links to come back up: no stack, no recursion.
-    fn visit_wild<'a>(&'a self, topic: &str, ids: &LevelIds, f: &mut impl FnMut(Match<'a, T>)) {
+    fn visit_wild<'a>(&'a self, topic: &str, ids: &mut LevelIds, f: &mut impl FnMut(Match<'a, T>)) {
         #[derive(Clone, Copy)]
         enum Step {
             Enter,
@@ -697,8 +717,14 @@ impl<T> SubscriptionIndex<T> {
             match step {
                 Step::Enter => {
                     // `#` matches this level's parent and everything below.
-                    if wild_ok && let Some(h) = trie.node(n.hash) {
-                        self.report_node(h, f);
+                    if wild_ok {
+                        self.report(
+                            Head {
+                                subs: n.hash_subs,
+                                groups: n.hash_groups,
+                            },
+                            f,
+                        );
                     }
                     if pos >= end {
                         self.report_node(n, f);
@@ -706,9 +732,13 @@ impl<T> SubscriptionIndex<T> {
                         continue;
                     }
                     let (level, next) = level_at(topic, pos);
-                    let child = self
-                        .level_id(ids, depth, level)
-                        .and_then(|id| trie.child(node, id));
+                    // A node without literal children needs no look-up.
+                    let child = if n.children == 0 {
+                        None
+                    } else {
+                        self.level_id(ids, depth, level)
+                            .and_then(|id| trie.child(node, id))
+                    };
                     match child {
                         Some(c) => {
                             (node, depth, pos) = (c, depth + 1, next);
@@ -767,6 +797,7 @@ impl<T> SubscriptionIndex<T> {
         }
         for node in &mut self.wild.nodes {
             node.subs = move_list(&mut old, &mut new, node.subs);
+            node.hash_subs = move_list(&mut old, &mut new, node.hash_subs);
         }
         for group in &mut self.groups {
             group.members = move_list(&mut old, &mut new, group.members);
@@ -777,12 +808,12 @@ impl<T> SubscriptionIndex<T> {
     }
 }
 
-/// Where the subscriptions of one filter hang: an exact filter's id or a
-/// wildcard-trie node.
+/// Where the subscriptions of one filter hang: an exact filter's id, or a
+/// wildcard-trie node and whether the filter is that node's `{path}/#`.
 #[derive(Debug, Clone, Copy)]
 enum Place {
     Exact(u32),
-    Wild(u32),
+    Wild(u32, bool),
 }
 
 /// The heads of the two lists of one filter: plain subscriptions and

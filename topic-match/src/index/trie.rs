@@ -8,21 +8,28 @@ use foldhash::fast::RandomState;
 use hashbrown::HashTable;
 
 use super::interner::Interner;
-use super::{CapacityError, HASH, NONE, PLUS, idx, next_id};
+use super::{CapacityError, NONE, PLUS, idx, next_id};
 
-/// One trie node: 28 bytes. Literal children are found through the trie's
-/// edge table; `+` and `#` children are direct links.
+/// One trie node: 32 bytes, aligned so that it never straddles two cache
+/// lines. Literal children are found through the trie's edge table; the
+/// `+` child is a direct link; the subscriptions of `{path}/#` are kept in
+/// the node of `{path}` itself (`#` is always last), so reporting them
+/// reads no other node.
 #[derive(Debug, Clone, Copy)]
+#[repr(align(32))]
 pub(super) struct Node {
     pub(super) parent: u32,
-    /// Interned level id, or `PLUS` / `HASH`; `NONE` for the root.
+    /// Interned level id, or `PLUS`; `NONE` for the root.
     pub(super) level: u32,
     pub(super) plus: u32,
-    pub(super) hash: u32,
     /// Head of the list of plain subscriptions (entries).
     pub(super) subs: u32,
     /// Head of the list of shared groups.
     pub(super) groups: u32,
+    /// Head of the list of plain subscriptions on `{this node}/#`.
+    pub(super) hash_subs: u32,
+    /// Head of the list of shared groups on `{this node}/#`.
+    pub(super) hash_groups: u32,
     /// Number of literal children.
     pub(super) children: u32,
 }
@@ -33,9 +40,10 @@ impl Node {
             parent,
             level,
             plus: NONE,
-            hash: NONE,
             subs: NONE,
             groups: NONE,
+            hash_subs: NONE,
+            hash_groups: NONE,
             children: 0,
         }
     }
@@ -45,7 +53,8 @@ impl Node {
             && self.groups == NONE
             && self.children == 0
             && self.plus == NONE
-            && self.hash == NONE
+            && self.hash_subs == NONE
+            && self.hash_groups == NONE
     }
 }
 
@@ -124,18 +133,20 @@ impl Trie {
         }
     }
 
-    /// Finds or creates the node for `filter`. Literal levels are interned
-    /// once per node that holds them.
+    /// Finds or creates the node for `filter`, and whether the filter ends
+    /// in `#` there (then the node is the one of the parent level). Literal
+    /// levels are interned once per node that holds them.
     pub(super) fn make_path(
         &mut self,
         levels: &mut Interner,
         filter: &str,
-    ) -> Result<u32, CapacityError> {
+    ) -> Result<(u32, bool), CapacityError> {
         let mut node = ROOT;
         for level in filter.split('/') {
             let (link, id) = match level {
                 "+" => (self.node(node).map_or(NONE, |n| n.plus), PLUS),
-                "#" => (self.node(node).map_or(NONE, |n| n.hash), HASH),
+                // `#` is the last level (checked by `TopicFilter`).
+                "#" => return Ok((node, true)),
                 _ => {
                     let child = levels.get(level).and_then(|id| self.child(node, id));
                     (child.unwrap_or(NONE), NONE)
@@ -162,7 +173,6 @@ impl Trie {
             let parent = self.node_mut(node).ok_or(CapacityError)?;
             match level_id {
                 PLUS => parent.plus = child,
-                HASH => parent.hash = child,
                 _ => {
                     parent.children += 1;
                     let hash = self.edge_hash(node, level_id);
@@ -178,24 +188,24 @@ impl Trie {
             }
             node = child;
         }
-        Ok(node)
+        Ok((node, false))
     }
 
-    /// The node for `filter`, if present.
-    pub(super) fn find_path(&self, levels: &Interner, filter: &str) -> Option<u32> {
+    /// The node for `filter` and whether it ends in `#`, if present.
+    pub(super) fn find_path(&self, levels: &Interner, filter: &str) -> Option<(u32, bool)> {
         let mut node = ROOT;
         for level in filter.split('/') {
             let n = self.node(node)?;
             node = match level {
                 "+" => n.plus,
-                "#" => n.hash,
+                "#" => return Some((node, true)),
                 _ => self.child(node, levels.get(level)?)?,
             };
             if node == NONE {
                 return None;
             }
         }
-        Some(node)
+        Some((node, false))
     }
 
     /// Frees `node` and its ancestors while they hold nothing.
@@ -210,11 +220,6 @@ impl Trie {
                 PLUS => {
                     if let Some(p) = self.node_mut(parent) {
                         p.plus = NONE;
-                    }
-                }
-                HASH => {
-                    if let Some(p) = self.node_mut(parent) {
-                        p.hash = NONE;
                     }
                 }
                 level => {
