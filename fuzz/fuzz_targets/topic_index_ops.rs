@@ -70,18 +70,39 @@ fuzz_target!(|ops: Vec<Op>| {
             Op::Publish(t) => {
                 let t = text(&t);
                 let Ok(topic) = TopicName::new(&t) else {
+                    assert!(index.for_each_match_str(&t, |_| ()).is_err());
                     continue;
                 };
+                // Shared groups are reported with their ShareName and filter.
                 let mut got = Vec::new();
                 index.for_each_match(&topic, |m| match m {
                     Match::Subscriber(v) => got.push((String::new(), *v)),
-                    Match::Shared(g) => got.extend(g.members().map(|v| (g.name().to_owned(), *v))),
+                    Match::Shared(g) => got.extend(
+                        g.members()
+                            .map(|v| (format!("{}/{}", g.name(), g.filter()), *v)),
+                    ),
                     _ => unreachable!(),
                 });
+                let mut by_str = 0;
+                index
+                    .for_each_match_str(&t, |m| {
+                        by_str += match m {
+                            Match::Shared(g) => g.len(),
+                            _ => 1,
+                        }
+                    })
+                    .unwrap();
+                assert_eq!(by_str, got.len(), "for_each_match_str {t}");
                 let want: Vec<(String, u8)> = subs
                     .iter()
                     .filter(|(s, _)| matches(s.filter().as_str(), &t))
-                    .map(|(s, v)| (s.group().unwrap_or_default().to_owned(), *v))
+                    .map(|(s, v)| {
+                        let group = s
+                            .group()
+                            .map(|g| format!("{g}/{}", s.filter().as_str()))
+                            .unwrap_or_default();
+                        (group, *v)
+                    })
                     .collect();
                 assert_eq!(sorted(got), sorted(want), "publish {t}");
             }

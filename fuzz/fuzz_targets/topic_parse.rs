@@ -2,12 +2,14 @@
 //! Parsing topic names, filters and shared subscriptions never panics, and
 //! the results agree with each other: a valid topic name is a valid filter
 //! that matches itself, `#` matches it unless it starts with `$`, a shared
-//! subscription prints back as its input, and the AWS IoT Core profile only
-//! ever rejects more.
+//! subscription prints back as its input, the AWS IoT Core profile only
+//! ever rejects more, and `SubscriptionIndex::for_each_match_str` accepts
+//! exactly the valid topic names.
 
 use libfuzzer_sys::fuzz_target;
 use topic_match::{
-    Profile, ProtocolVersion, SharedSubscription, SubscribeFilter, TopicFilter, TopicName,
+    Profile, ProtocolVersion, SharedSubscription, SubscribeFilter, SubscriptionIndex, TopicFilter,
+    TopicName,
 };
 
 fuzz_target!(|data: &[u8]| {
@@ -17,6 +19,12 @@ fuzz_target!(|data: &[u8]| {
         assert!(name.is_err() && filter.is_err());
         return;
     };
+    // The `&str` entry point checks exactly the topic-name rules.
+    let empty = SubscriptionIndex::<u8>::new();
+    assert_eq!(
+        empty.for_each_match_str(s, |_| ()).is_ok(),
+        TopicName::new(s).is_ok()
+    );
     if let Ok(topic) = &name {
         let filter = filter
             .as_ref()

@@ -49,10 +49,7 @@ impl TopicName {
     /// # Errors
     /// The first rule that `name` breaks, as a [`TopicError`].
     pub fn with_profile(name: &str, profile: Profile) -> Result<Self, TopicError> {
-        check_common(name)?;
-        if let Some(offset) = name.find(['+', '#']) {
-            return Err(TopicError::WildcardInTopicName { offset });
-        }
+        check_name(name)?;
         profile.check(name, false)?;
         Ok(Self(String::from(name)))
     }
@@ -114,6 +111,16 @@ pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, TopicError> {
     core::str::from_utf8(bytes).map_err(|e| TopicError::InvalidUtf8 {
         offset: e.valid_up_to(),
     })
+}
+
+/// The plain MQTT topic-name rules: [`check_common`] and no wildcard
+/// (MQTT-3.3.2-2).
+pub(crate) fn check_name(name: &str) -> Result<(), TopicError> {
+    check_common(name)?;
+    if let Some(offset) = name.find(['+', '#']) {
+        return Err(TopicError::WildcardInTopicName { offset });
+    }
+    Ok(())
 }
 
 /// The rules topic names and filters share: length and no U+0000.

@@ -5,13 +5,12 @@ pub(crate) mod deliveries;
 mod interner;
 pub(crate) mod retained;
 pub(crate) mod subscriptions;
+mod trie;
 
 /// "No node / no entry" in the `u32` links of the arenas.
 const NONE: u32 = u32::MAX;
 /// The level id of a `+` node.
 const PLUS: u32 = u32::MAX - 1;
-/// The level id of a `#` node.
-const HASH: u32 = u32::MAX - 2;
 /// Largest id an arena or the interner hands out.
 const MAX_ID: u32 = u32::MAX - 3;
 

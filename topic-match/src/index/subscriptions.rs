@@ -1,247 +1,26 @@
 //! [`SubscriptionIndex`]: which subscriptions does a PUBLISH reach?
 //!
-//! Two tries over one level interner: `exact` holds wildcard-free filters
-//! and is walked along literal edges only; `wild` holds filters with `+` or
-//! `#` and is walked depth-first with parent links instead of a stack, so a
-//! match allocates nothing and recursion depth is zero whatever the topic.
+//! Wildcard-free filters are kept whole in their own interner, so they
+//! cost one hash look-up of the topic; filters with `+` or `#` live in a
+//! trie over interned levels, walked depth-first with parent links instead
+//! of a stack, so a match allocates nothing and recursion depth is zero
+//! whatever the topic.
 
 use alloc::vec::Vec;
-use core::hash::BuildHasher;
 use core::iter::FusedIterator;
 
-use foldhash::fast::RandomState;
-use hashbrown::HashTable;
-
 use super::interner::Interner;
-use super::{CapacityError, HASH, NONE, PLUS, idx, level_at, next_id, prev_level_start};
-use crate::{SharedSubscription, SubscribeFilter, TopicFilter, TopicName};
-
-/// One trie node: 28 bytes. Literal children are found through the trie's
-/// edge table; `+` and `#` children are direct links.
-#[derive(Debug, Clone, Copy)]
-struct Node {
-    parent: u32,
-    /// Interned level id, or `PLUS` / `HASH`; `NONE` for the root.
-    level: u32,
-    plus: u32,
-    hash: u32,
-    /// Head of the list of plain subscriptions (entries).
-    subs: u32,
-    /// Head of the list of shared groups.
-    groups: u32,
-    /// Number of literal children.
-    children: u32,
-}
-
-impl Node {
-    const fn new(parent: u32, level: u32) -> Self {
-        Self {
-            parent,
-            level,
-            plus: NONE,
-            hash: NONE,
-            subs: NONE,
-            groups: NONE,
-            children: 0,
-        }
-    }
-
-    fn is_unused(&self) -> bool {
-        self.subs == NONE
-            && self.groups == NONE
-            && self.children == 0
-            && self.plus == NONE
-            && self.hash == NONE
-    }
-}
-
-/// An arena trie with a hash table of literal edges keyed by
-/// (parent, level id); the table stores only the child id (4 bytes).
-#[derive(Debug, Clone)]
-struct Trie {
-    nodes: Vec<Node>,
-    edges: HashTable<u32>,
-    hasher: RandomState,
-    free: u32,
-}
-
-const ROOT: u32 = 0;
-
-impl Trie {
-    fn new() -> Self {
-        Self {
-            nodes: alloc::vec![Node::new(NONE, NONE)],
-            edges: HashTable::new(),
-            hasher: RandomState::default(),
-            free: NONE,
-        }
-    }
-
-    fn node(&self, id: u32) -> Option<&Node> {
-        self.nodes.get(idx(id))
-    }
-
-    fn node_mut(&mut self, id: u32) -> Option<&mut Node> {
-        self.nodes.get_mut(idx(id))
-    }
-
-    fn edge_hash(&self, parent: u32, level: u32) -> u64 {
-        self.hasher
-            .hash_one((u64::from(parent) << 32) | u64::from(level))
-    }
-
-    fn child(&self, parent: u32, level: u32) -> Option<u32> {
-        let nodes = &self.nodes;
-        self.edges
-            .find(self.edge_hash(parent, level), |&c| {
-                nodes
-                    .get(idx(c))
-                    .is_some_and(|n| n.parent == parent && n.level == level)
-            })
-            .copied()
-    }
-
-    fn alloc(&mut self, parent: u32, level: u32) -> Result<u32, CapacityError> {
-        let node = Node::new(parent, level);
-        if self.free != NONE {
-            let id = self.free;
-            let slot = self.node_mut(id).ok_or(CapacityError)?;
-            let next = slot.parent;
-            *slot = node;
-            self.free = next;
-            Ok(id)
-        } else {
-            let id = next_id(self.nodes.len())?;
-            self.nodes.push(node);
-            Ok(id)
-        }
-    }
-
-    /// Finds or creates the node for `filter`. Literal levels are interned
-    /// once per node that holds them.
-    fn make_path(&mut self, levels: &mut Interner, filter: &str) -> Result<u32, CapacityError> {
-        let mut node = ROOT;
-        for level in filter.split('/') {
-            let (link, id) = match level {
-                "+" => (self.node(node).map_or(NONE, |n| n.plus), PLUS),
-                "#" => (self.node(node).map_or(NONE, |n| n.hash), HASH),
-                _ => {
-                    let child = levels.get(level).and_then(|id| self.child(node, id));
-                    (child.unwrap_or(NONE), NONE)
-                }
-            };
-            if link != NONE {
-                node = link;
-                continue;
-            }
-            let level_id = if id == NONE {
-                levels.intern(level)?
-            } else {
-                id
-            };
-            let child = match self.alloc(node, level_id) {
-                Ok(c) => c,
-                Err(e) => {
-                    if id == NONE {
-                        levels.release(level_id);
-                    }
-                    return Err(e);
-                }
-            };
-            let parent = self.node_mut(node).ok_or(CapacityError)?;
-            match level_id {
-                PLUS => parent.plus = child,
-                HASH => parent.hash = child,
-                _ => {
-                    parent.children += 1;
-                    let hash = self.edge_hash(node, level_id);
-                    let (nodes, hasher) = (&self.nodes, &self.hasher);
-                    self.edges.insert_unique(hash, child, |&c| {
-                        let n = nodes.get(idx(c)).map_or((0, 0), |n| (n.parent, n.level));
-                        hasher.hash_one((u64::from(n.0) << 32) | u64::from(n.1))
-                    });
-                }
-            }
-            node = child;
-        }
-        Ok(node)
-    }
-
-    /// The node for `filter`, if present.
-    fn find_path(&self, levels: &Interner, filter: &str) -> Option<u32> {
-        let mut node = ROOT;
-        for level in filter.split('/') {
-            let n = self.node(node)?;
-            node = match level {
-                "+" => n.plus,
-                "#" => n.hash,
-                _ => self.child(node, levels.get(level)?)?,
-            };
-            if node == NONE {
-                return None;
-            }
-        }
-        Some(node)
-    }
-
-    /// Frees `node` and its ancestors while they hold nothing.
-    fn prune(&mut self, levels: &mut Interner, mut node: u32) {
-        while node != ROOT {
-            let Some(&n) = self.node(node) else { return };
-            if !n.is_unused() {
-                return;
-            }
-            let parent = n.parent;
-            match n.level {
-                PLUS => {
-                    if let Some(p) = self.node_mut(parent) {
-                        p.plus = NONE;
-                    }
-                }
-                HASH => {
-                    if let Some(p) = self.node_mut(parent) {
-                        p.hash = NONE;
-                    }
-                }
-                level => {
-                    let hash = self.edge_hash(parent, level);
-                    if let Ok(e) = self.edges.find_entry(hash, |&c| c == node) {
-                        e.remove();
-                    }
-                    if let Some(p) = self.node_mut(parent) {
-                        p.children = p.children.saturating_sub(1);
-                    }
-                    levels.release(level);
-                }
-            }
-            let free = self.free;
-            if let Some(slot) = self.node_mut(node) {
-                *slot = Node::new(free, NONE);
-            }
-            self.free = node;
-            node = parent;
-        }
-    }
-
-    fn heap_bytes(&self) -> usize {
-        self.nodes.capacity() * core::mem::size_of::<Node>()
-            + self.edges.capacity() * (core::mem::size_of::<u32>() + 1)
-    }
-
-    fn shrink_to_fit(&mut self) {
-        self.nodes.shrink_to_fit();
-        let (nodes, hasher) = (&self.nodes, &self.hasher);
-        self.edges.shrink_to_fit(|&c| {
-            let n = nodes.get(idx(c)).map_or((0, 0), |n| (n.parent, n.level));
-            hasher.hash_one((u64::from(n.0) << 32) | u64::from(n.1))
-        });
-    }
-}
+use super::trie::{Node, ROOT, Trie};
+use super::{CapacityError, NONE, PLUS, idx, level_at, next_id, prev_level_start};
+use crate::{SharedSubscription, SubscribeFilter, TopicError, TopicFilter, TopicName};
 
 /// How many topic levels [`SubscriptionIndex::for_each_match`] resolves to
 /// interned ids up front (on the stack); deeper levels are looked up when
 /// reached.
 const CACHED_LEVELS: usize = 16;
+
+/// A level of [`LevelIds`] not looked up yet (no level id equals `PLUS`).
+const UNRESOLVED: u32 = PLUS;
 
 /// Interned ids of a topic's first levels; `NONE` for a level that is not
 /// interned (no filter has it, so no literal edge can match it).
@@ -260,6 +39,8 @@ enum Slot<T> {
 #[derive(Debug, Clone, Copy)]
 struct Group {
     name: u32,
+    /// The whole filter, interned in `levels` (for [`SharedGroup::filter`]).
+    filter: u32,
     members: u32,
     len: u32,
     next: u32,
@@ -280,6 +61,7 @@ pub enum Match<'a, T> {
 #[derive(Debug)]
 pub struct SharedGroup<'a, T> {
     name: &'a str,
+    filter: &'a str,
     len: u32,
     head: u32,
     entries: &'a [Slot<T>],
@@ -290,6 +72,27 @@ impl<'a, T> SharedGroup<'a, T> {
     #[must_use]
     pub fn name(&self) -> &'a str {
         self.name
+    }
+
+    /// The topic filter of the group (without the `$share/{ShareName}/`
+    /// prefix): two groups with one ShareName and different filters are
+    /// different shared subscriptions (MQTT 5.0 §4.8.2).
+    ///
+    /// ```
+    /// use topic_match::{Match, SharedSubscription, SubscriptionIndex, TopicName};
+    ///
+    /// let mut index = SubscriptionIndex::new();
+    /// index.insert_shared(&SharedSubscription::new("$share/workers/jobs/+")?, 1)?;
+    /// index.for_each_match(&TopicName::new("jobs/7")?, |m| {
+    ///     if let Match::Shared(g) = m {
+    ///         assert_eq!((g.name(), g.filter()), ("workers", "jobs/+"));
+    ///     }
+    /// });
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn filter(&self) -> &'a str {
+        self.filter
     }
 
     /// The number of members (at least 1).
@@ -341,12 +144,12 @@ impl<T> FusedIterator for SharedMembers<'_, T> {}
 ///
 /// - Parse once, match many times: filters are validated types, matching
 ///   takes a [`TopicName`] and cannot fail.
-/// - Wildcard-free filters live in their own trie walked along literal
-///   edges only, so they never pay for wildcard handling.
+/// - Wildcard-free filters are stored whole and found with one hash
+///   look-up of the topic, so they never pay for wildcard handling.
 /// - Matching visits every matching subscription through a callback and
 ///   allocates nothing; shared subscriptions are reported once per group.
-/// - Compact: interned level strings, 28-byte nodes in an arena, 4-byte
-///   edge-table entries, 32-bit links.
+/// - Compact: interned filter and level strings, 28-byte nodes in an
+///   arena, 12-byte edge-table entries, 32-bit links.
 /// - The index holds a multiset: inserting the same `(filter, value)` twice
 ///   keeps both.
 ///
@@ -399,7 +202,10 @@ impl<T> FusedIterator for SharedMembers<'_, T> {}
 #[derive(Debug, Clone)]
 pub struct SubscriptionIndex<T> {
     levels: Interner,
-    exact: Trie,
+    /// Wildcard-free filters, whole.
+    exact: Interner,
+    /// The subscriptions of each exact filter, by its id in `exact`.
+    exact_heads: Vec<Head>,
     wild: Trie,
     entries: Vec<Slot<T>>,
     free_entry: u32,
@@ -420,7 +226,8 @@ impl<T> SubscriptionIndex<T> {
     pub fn new() -> Self {
         Self {
             levels: Interner::default(),
-            exact: Trie::new(),
+            exact: Interner::default(),
+            exact_heads: Vec::new(),
             wild: Trie::new(),
             entries: Vec::new(),
             free_entry: NONE,
@@ -442,37 +249,87 @@ impl<T> SubscriptionIndex<T> {
         self.len == 0
     }
 
-    fn trie(&self, filter: &TopicFilter) -> &Trie {
+    /// Finds or creates the place of `filter`.
+    fn place(&mut self, filter: &TopicFilter) -> Result<Place, CapacityError> {
+        let text = filter.as_str();
         if filter.has_wildcards() {
-            &self.wild
+            return self
+                .wild
+                .make_path(&mut self.levels, text)
+                .map(|(node, hash)| Place::Wild(node, hash));
+        }
+        if let Some(id) = self.exact.get(text) {
+            return Ok(Place::Exact(id));
+        }
+        let id = self.exact.intern(text)?;
+        let slot = idx(id);
+        if self.exact_heads.len() <= slot {
+            self.exact_heads.resize(slot + 1, Head::EMPTY);
+        }
+        if let Some(h) = self.exact_heads.get_mut(slot) {
+            *h = Head::EMPTY;
+        }
+        Ok(Place::Exact(id))
+    }
+
+    /// The place of `filter`, if it holds anything.
+    fn find_place(&self, filter: &TopicFilter) -> Option<Place> {
+        let text = filter.as_str();
+        if filter.has_wildcards() {
+            self.wild
+                .find_path(&self.levels, text)
+                .map(|(node, hash)| Place::Wild(node, hash))
         } else {
-            &self.exact
+            self.exact.get(text).map(Place::Exact)
         }
     }
 
-    fn path(&mut self, filter: &TopicFilter) -> Result<u32, CapacityError> {
-        let trie = if filter.has_wildcards() {
-            &mut self.wild
-        } else {
-            &mut self.exact
-        };
-        trie.make_path(&mut self.levels, filter.as_str())
+    /// The (subscriptions, groups) list heads at `place`.
+    fn heads(&self, place: Place) -> Head {
+        match place {
+            Place::Exact(id) => self.exact_heads.get(idx(id)).copied(),
+            Place::Wild(node, false) => self.wild.node(node).map(|n| Head {
+                subs: n.subs,
+                groups: n.groups,
+            }),
+            Place::Wild(node, true) => self.wild.node(node).map(|n| Head {
+                subs: n.hash_subs,
+                groups: n.hash_groups,
+            }),
+        }
+        .unwrap_or(Head::EMPTY)
     }
 
-    fn prune(&mut self, filter: &TopicFilter, node: u32) {
-        let trie = if filter.has_wildcards() {
-            &mut self.wild
-        } else {
-            &mut self.exact
-        };
-        trie.prune(&mut self.levels, node);
+    fn set_heads(&mut self, place: Place, heads: Head) {
+        match place {
+            Place::Exact(id) => {
+                if let Some(h) = self.exact_heads.get_mut(idx(id)) {
+                    *h = heads;
+                }
+            }
+            Place::Wild(node, hash) => {
+                if let Some(n) = self.wild.node_mut(node) {
+                    if hash {
+                        n.hash_subs = heads.subs;
+                        n.hash_groups = heads.groups;
+                    } else {
+                        n.subs = heads.subs;
+                        n.groups = heads.groups;
+                    }
+                }
+            }
+        }
     }
 
-    fn node_mut(&mut self, filter: &TopicFilter, node: u32) -> Option<&mut Node> {
-        if filter.has_wildcards() {
-            self.wild.node_mut(node)
-        } else {
-            self.exact.node_mut(node)
+    /// Releases `place` if it holds nothing any more.
+    fn prune(&mut self, place: Place) {
+        match place {
+            Place::Wild(node, _) => self.wild.prune(&mut self.levels, node),
+            Place::Exact(id) => {
+                if self.heads(place) == Head::EMPTY {
+                    self.exact.release(id);
+                }
+            }
         }
     }
 
@@ -528,12 +385,16 @@ impl<T> SubscriptionIndex<T> {
     /// [`CapacityError`](crate::CapacityError) when the 32-bit ids are exhausted; the index is
     /// unchanged apart from possibly an empty path node.
     pub fn insert(&mut self, filter: &TopicFilter, value: T) -> Result<(), CapacityError> {
-        let node = self.path(filter)?;
-        let head = self.node_mut(filter, node).map_or(NONE, |n| n.subs);
-        let entry = self.alloc_entry(value, head)?;
-        if let Some(n) = self.node_mut(filter, node) {
-            n.subs = entry;
-        }
+        let place = self.place(filter)?;
+        let mut heads = self.heads(place);
+        heads.subs = match self.alloc_entry(value, heads.subs) {
+            Ok(e) => e,
+            Err(e) => {
+                self.prune(place);
+                return Err(e);
+            }
+        };
+        self.set_heads(place, heads);
         self.len += 1;
         Ok(())
     }
@@ -548,25 +409,31 @@ impl<T> SubscriptionIndex<T> {
         value: T,
     ) -> Result<(), CapacityError> {
         let filter = shared.filter();
-        let node = self.path(filter)?;
+        let place = self.place(filter)?;
         let name = self.levels.intern(shared.group())?;
-        let mut group = self.node_mut(filter, node).map_or(NONE, |n| n.groups);
-        while group != NONE {
-            let Some(g) = self.groups.get(idx(group)) else {
-                break;
-            };
+        let mut heads = self.heads(place);
+        let mut group = heads.groups;
+        while let Some(g) = self.groups.get(idx(group)) {
             if g.name == name {
                 break;
             }
             group = g.next;
         }
         if group == NONE {
-            let head = self.node_mut(filter, node).map_or(NONE, |n| n.groups);
+            let filter_id = match self.levels.intern(filter.as_str()) {
+                Ok(id) => id,
+                Err(e) => {
+                    self.levels.release(name);
+                    self.prune(place);
+                    return Err(e);
+                }
+            };
             let g = Group {
                 name,
+                filter: filter_id,
                 members: NONE,
                 len: 0,
-                next: head,
+                next: heads.groups,
             };
             group = if self.free_group != NONE {
                 let id = self.free_group;
@@ -576,13 +443,17 @@ impl<T> SubscriptionIndex<T> {
                 }
                 id
             } else {
-                let id = next_id(self.groups.len())?;
+                let Ok(id) = next_id(self.groups.len()) else {
+                    self.levels.release(name);
+                    self.levels.release(filter_id);
+                    self.prune(place);
+                    return Err(CapacityError);
+                };
                 self.groups.push(g);
                 id
             };
-            if let Some(n) = self.node_mut(filter, node) {
-                n.groups = group;
-            }
+            heads.groups = group;
+            self.set_heads(place, heads);
         } else {
             // The group already holds a reference to its name.
             self.levels.release(name);
@@ -643,15 +514,14 @@ impl<T> SubscriptionIndex<T> {
         filter: &TopicFilter,
         pred: impl FnMut(&T) -> bool,
     ) -> Option<T> {
-        let node = self.trie(filter).find_path(&self.levels, filter.as_str())?;
-        let head = self.node_mut(filter, node)?.subs;
-        let (head, value) = self.unlink(head, pred);
+        let place = self.find_place(filter)?;
+        let mut heads = self.heads(place);
+        let (head, value) = self.unlink(heads.subs, pred);
         let value = value?;
-        if let Some(n) = self.node_mut(filter, node) {
-            n.subs = head;
-        }
+        heads.subs = head;
+        self.set_heads(place, heads);
         self.len -= 1;
-        self.prune(filter, node);
+        self.prune(place);
         Some(value)
     }
 
@@ -672,9 +542,10 @@ impl<T> SubscriptionIndex<T> {
     ) -> Option<T> {
         let filter = shared.filter();
         let name = self.levels.get(shared.group())?;
-        let node = self.trie(filter).find_path(&self.levels, filter.as_str())?;
+        let place = self.find_place(filter)?;
+        let mut heads = self.heads(place);
         let mut prev = NONE;
-        let mut group = self.node_mut(filter, node)?.groups;
+        let mut group = heads.groups;
         while group != NONE {
             let g = *self.groups.get(idx(group))?;
             if g.name == name {
@@ -694,19 +565,20 @@ impl<T> SubscriptionIndex<T> {
         if members == NONE {
             // Last member: unlink and free the group.
             if prev == NONE {
-                if let Some(n) = self.node_mut(filter, node) {
-                    n.groups = g.next;
-                }
+                heads.groups = g.next;
+                self.set_heads(place, heads);
             } else if let Some(p) = self.groups.get_mut(idx(prev)) {
                 p.next = g.next;
             }
             if let Some(cell) = self.groups.get_mut(idx(group)) {
                 cell.next = self.free_group;
                 cell.name = NONE;
+                cell.filter = NONE;
             }
             self.free_group = group;
             self.levels.release(name);
-            self.prune(filter, node);
+            self.levels.release(g.filter);
+            self.prune(place);
         }
         Some(value)
     }
@@ -722,25 +594,70 @@ impl<T> SubscriptionIndex<T> {
     /// Calls `f` once for every subscription whose filter matches `topic`,
     /// and once per matching shared group. Allocates nothing.
     pub fn for_each_match<'a>(&'a self, topic: &TopicName, mut f: impl FnMut(Match<'a, T>)) {
-        let topic = topic.as_str();
-        // Interned ids of the first levels, looked up once for both tries.
-        let mut ids = LevelIds {
-            ids: [NONE; CACHED_LEVELS],
-        };
-        for (slot, level) in ids.ids.iter_mut().zip(topic.split('/')) {
-            *slot = self.levels.get(level).unwrap_or(NONE);
+        self.visit(topic.as_str(), &mut f);
+    }
+
+    /// [`SubscriptionIndex::for_each_match`] for a topic name held as text,
+    /// for instance one an MQTT codec has already decoded: checks the
+    /// topic-name rules (not empty, at most 65,535 bytes, no U+0000, no
+    /// wildcard) without allocating a [`TopicName`], then matches.
+    ///
+    /// ```
+    /// use topic_match::{SubscriptionIndex, TopicError, TopicFilter};
+    ///
+    /// let mut index = SubscriptionIndex::new();
+    /// index.insert(&TopicFilter::new("a/+")?, 1)?;
+    /// let mut n = 0;
+    /// index.for_each_match_str("a/b", |_| n += 1)?;
+    /// assert_eq!(n, 1);
+    /// assert_eq!(
+    ///     index.for_each_match_str("a/#", |_| ()),
+    ///     Err(TopicError::WildcardInTopicName { offset: 2 })
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// The first topic-name rule `topic` breaks, as for [`TopicName::new`];
+    /// then `f` is not called.
+    pub fn for_each_match_str<'a>(
+        &'a self,
+        topic: &str,
+        mut f: impl FnMut(Match<'a, T>),
+    ) -> Result<(), TopicError> {
+        crate::topic::check_name(topic)?;
+        self.visit(topic, &mut f);
+        Ok(())
+    }
+
+    fn visit<'a>(&'a self, topic: &str, f: &mut impl FnMut(Match<'a, T>)) {
+        // Exact filters: the topic itself is the key.
+        if let Some(id) = self.exact.get(topic) {
+            self.report(self.heads(Place::Exact(id)), f);
         }
-        self.visit_exact(topic, &ids, &mut f);
-        self.visit_wild(topic, &ids, &mut f);
+        if self.wild.is_empty() {
+            return;
+        }
+        // Interned ids of the first levels, each looked up at most once.
+        let mut ids = LevelIds {
+            ids: [UNRESOLVED; CACHED_LEVELS],
+        };
+        self.visit_wild(topic, &mut ids, f);
     }
 
     /// The interned id of `level` (level number `depth` of the topic).
-    fn level_id(&self, ids: &LevelIds, depth: usize, level: &str) -> Option<u32> {
-        match ids.ids.get(depth) {
-            Some(&NONE) => None,
-            Some(&id) => Some(id),
-            None => self.levels.get(level),
-        }
+    /// Resolved on first use: the walk often needs only a few levels.
+    fn level_id(&self, ids: &mut LevelIds, depth: usize, level: &str) -> Option<u32> {
+        let id = match ids.ids.get_mut(depth) {
+            Some(slot) => {
+                if *slot == UNRESOLVED {
+                    *slot = self.levels.get(level).unwrap_or(NONE);
+                }
+                *slot
+            }
+            None => self.levels.get(level).unwrap_or(NONE),
+        };
+        (id != NONE).then_some(id)
     }
 
     /// Number of subscriptions and shared groups matching `topic`.
@@ -751,16 +668,24 @@ impl<T> SubscriptionIndex<T> {
         n
     }
 
-    fn report<'a>(&'a self, node: &Node, f: &mut impl FnMut(Match<'a, T>)) {
-        let mut e = node.subs;
+    fn report<'a>(&'a self, heads: Head, f: &mut impl FnMut(Match<'a, T>)) {
+        let mut e = heads.subs;
         while let Some(Slot::Used { value, next }) = self.entries.get(idx(e)) {
             f(Match::Subscriber(value));
-            e = *next;
+            // After `shrink_to_fit` a list is contiguous: taking `e + 1` when
+            // the link says so lets the CPU run ahead instead of waiting for
+            // each link to load.
+            e = if *next == e.wrapping_add(1) {
+                e.wrapping_add(1)
+            } else {
+                *next
+            };
         }
-        let mut g = node.groups;
+        let mut g = heads.groups;
         while let Some(group) = self.groups.get(idx(g)) {
             f(Match::Shared(SharedGroup {
                 name: self.levels.resolve(group.name),
+                filter: self.levels.resolve(group.filter),
                 len: group.len,
                 head: group.members,
                 entries: &self.entries,
@@ -769,25 +694,19 @@ impl<T> SubscriptionIndex<T> {
         }
     }
 
-    fn visit_exact<'a>(&'a self, topic: &str, ids: &LevelIds, f: &mut impl FnMut(Match<'a, T>)) {
-        let mut node = ROOT;
-        for (depth, level) in topic.split('/').enumerate() {
-            let Some(id) = self.level_id(ids, depth, level) else {
-                return;
-            };
-            match self.exact.child(node, id) {
-                Some(c) => node = c,
-                None => return,
-            }
-        }
-        if let Some(n) = self.exact.node(node) {
-            self.report(n, f);
-        }
+    fn report_node<'a>(&'a self, node: &Node, f: &mut impl FnMut(Match<'a, T>)) {
+        self.report(
+            Head {
+                subs: node.subs,
+                groups: node.groups,
+            },
+            f,
+        );
     }
 
     /// Depth-first walk of the wildcard trie driven by the topic, using the
     /// parent links to come back up: no stack, no recursion.
-    fn visit_wild<'a>(&'a self, topic: &str, ids: &LevelIds, f: &mut impl FnMut(Match<'a, T>)) {
+    fn visit_wild<'a>(&'a self, topic: &str, ids: &mut LevelIds, f: &mut impl FnMut(Match<'a, T>)) {
         #[derive(Clone, Copy)]
         enum Step {
             Enter,
@@ -805,18 +724,28 @@ impl<T> SubscriptionIndex<T> {
             match step {
                 Step::Enter => {
                     // `#` matches this level's parent and everything below.
-                    if wild_ok && let Some(h) = trie.node(n.hash) {
-                        self.report(h, f);
+                    if wild_ok {
+                        self.report(
+                            Head {
+                                subs: n.hash_subs,
+                                groups: n.hash_groups,
+                            },
+                            f,
+                        );
                     }
                     if pos >= end {
-                        self.report(n, f);
+                        self.report_node(n, f);
                         step = Step::Leave;
                         continue;
                     }
                     let (level, next) = level_at(topic, pos);
-                    let child = self
-                        .level_id(ids, depth, level)
-                        .and_then(|id| trie.child(node, id));
+                    // A node without literal children needs no look-up.
+                    let child = if n.children == 0 {
+                        None
+                    } else {
+                        self.level_id(ids, depth, level)
+                            .and_then(|id| trie.child(node, id))
+                    };
                     match child {
                         Some(c) => {
                             (node, depth, pos) = (c, depth + 1, next);
@@ -854,6 +783,7 @@ impl<T> SubscriptionIndex<T> {
     pub fn heap_bytes(&self) -> usize {
         self.levels.heap_bytes()
             + self.exact.heap_bytes()
+            + self.exact_heads.capacity() * core::mem::size_of::<Head>()
             + self.wild.heap_bytes()
             + self.entries.capacity() * core::mem::size_of::<Slot<T>>()
             + self.groups.capacity() * core::mem::size_of::<Group>()
@@ -865,16 +795,16 @@ impl<T> SubscriptionIndex<T> {
     pub fn shrink_to_fit(&mut self) {
         self.levels.shrink_to_fit();
         self.exact.shrink_to_fit();
+        self.exact_heads.shrink_to_fit();
         self.wild.shrink_to_fit();
         let mut old = core::mem::take(&mut self.entries);
         let mut new = Vec::with_capacity(self.len);
-        for node in self
-            .exact
-            .nodes
-            .iter_mut()
-            .chain(self.wild.nodes.iter_mut())
-        {
+        for head in &mut self.exact_heads {
+            head.subs = move_list(&mut old, &mut new, head.subs);
+        }
+        for node in &mut self.wild.nodes {
             node.subs = move_list(&mut old, &mut new, node.subs);
+            node.hash_subs = move_list(&mut old, &mut new, node.hash_subs);
         }
         for group in &mut self.groups {
             group.members = move_list(&mut old, &mut new, group.members);
@@ -883,6 +813,29 @@ impl<T> SubscriptionIndex<T> {
         self.free_entry = NONE;
         self.groups.shrink_to_fit();
     }
+}
+
+/// Where the subscriptions of one filter hang: an exact filter's id, or a
+/// wildcard-trie node and whether the filter is that node's `{path}/#`.
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    Exact(u32),
+    Wild(u32, bool),
+}
+
+/// The heads of the two lists of one filter: plain subscriptions and
+/// shared groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Head {
+    subs: u32,
+    groups: u32,
+}
+
+impl Head {
+    const EMPTY: Self = Self {
+        subs: NONE,
+        groups: NONE,
+    };
 }
 
 /// Moves the list starting at `head` from `old` to the end of `new`,

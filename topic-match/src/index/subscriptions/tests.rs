@@ -46,7 +46,8 @@ fn insert_match_remove_prunes_everything() {
     }
     assert!(index.is_empty());
     // Everything pruned back to the two roots; every level released.
-    assert_eq!(index.exact.edges.len(), 0);
+    assert_eq!(index.exact.get("a/b"), None);
+    assert_eq!(index.exact.get("/"), None);
     assert_eq!(index.wild.edges.len(), 0);
     assert_eq!(index.levels.get("a"), None);
     assert_eq!(index.levels.get("b"), None);
@@ -113,4 +114,55 @@ fn index_is_send_and_sync() {
     fn check<S: Send + Sync>() {}
     check::<SubscriptionIndex<u32>>();
     check::<crate::RetainedIndex<u32>>();
+}
+
+#[test]
+fn mqtt_4_8_2_shared_group_exposes_its_filter() {
+    let mut index = SubscriptionIndex::new();
+    index
+        .insert_shared(&SharedSubscription::new("$share/g/a/+").unwrap(), 1)
+        .unwrap();
+    index
+        .insert_shared(&SharedSubscription::new("$share/g/a/b").unwrap(), 2)
+        .unwrap();
+    let mut seen = Vec::new();
+    index.for_each_match(&t("a/b"), |m| {
+        if let Match::Shared(g) = m {
+            seen.push((
+                g.name(),
+                g.filter(),
+                g.members().copied().collect::<Vec<_>>(),
+            ));
+        }
+    });
+    seen.sort();
+    assert_eq!(
+        seen,
+        [("g", "a/+", alloc::vec![1]), ("g", "a/b", alloc::vec![2])]
+    );
+    index
+        .remove_shared(&SharedSubscription::new("$share/g/a/+").unwrap(), &1)
+        .unwrap();
+    index
+        .remove_shared(&SharedSubscription::new("$share/g/a/b").unwrap(), &2)
+        .unwrap();
+    assert_eq!(index.levels.get("a/+"), None, "group filters released");
+    assert_eq!(index.levels.get("a/b"), None);
+    assert_eq!(index.exact.get("a/b"), None);
+}
+
+#[test]
+fn mqtt_3_3_2_2_match_str_validates_like_topic_name() {
+    let mut index = SubscriptionIndex::new();
+    index.insert(&f("#"), 1).unwrap();
+    index.insert(&f("a/b"), 2).unwrap();
+    for bad in ["", "a/+", "a#", "a\0b"] {
+        let mut called = false;
+        let got = index.for_each_match_str(bad, |_| called = true);
+        assert_eq!(got, TopicName::new(bad).map(drop), "{bad:?}");
+        assert!(!called);
+    }
+    let mut n = 0;
+    index.for_each_match_str("a/b", |_| n += 1).unwrap();
+    assert_eq!(n, 2);
 }
