@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use iot_mqtt_codec::{QoS, SubscriptionOptions};
 use topic_match::{
-    CapacityError, Deliveries, Match, SubscribeFilter, Subscriber, SubscriptionIndex, TopicName,
+    CapacityError, Deliveries, Match, SubscribeFilter, Subscriber, SubscriptionIndex,
 };
 use tracing::debug;
 
@@ -48,6 +48,14 @@ impl Subscriber for Entry {
 
     fn subscription_id(&self) -> Option<u32> {
         self.sub.id
+    }
+
+    fn retain_as_published(&self) -> bool {
+        self.sub.options.retain_as_published
+    }
+
+    fn no_local(&self) -> bool {
+        self.sub.options.no_local
     }
 }
 
@@ -178,24 +186,16 @@ impl Router {
     /// group (a member chosen round robin). `from` is the publishing
     /// connection, skipped by subscriptions with No Local.
     pub(crate) fn route(&mut self, topic: &str, from: u64) -> Vec<Route> {
-        let Ok(topic) = TopicName::new(topic) else {
-            // The codec validated it already; a disagreement routes nowhere.
-            debug!(topic, "topic name refused by topic-match; not routed");
-            return Vec::new();
-        };
         let (index, groups) = (&self.index, &mut self.groups);
         let mut merged = Deliveries::new();
-        let mut keep_retain: Vec<u64> = Vec::new();
         let mut shared: Vec<&Entry> = Vec::new();
-        index.for_each_match(&topic, |m| match m {
+        // The codec validated the topic already; this checks it again while
+        // matching, without copying it.
+        let matched = index.for_each_match_str(topic, |m| match m {
+            // No Local (MQTT-3.8.3-3) and the merge of QoS, identifiers and
+            // Retain As Published are topic-match's `Deliveries`.
             Match::Subscriber(e) => {
-                if e.sub.options.no_local && e.conn == from {
-                    return;
-                }
-                if e.sub.options.retain_as_published {
-                    keep_retain.push(e.conn);
-                }
-                merged.push(e);
+                merged.push_from(e, &from);
             }
             Match::Shared(group) => {
                 let state = group
@@ -214,15 +214,17 @@ impl Router {
             }
             _ => {}
         });
-        // Deliveries merges QoS and identifiers only; Retain As Published
-        // is merged here (any matching subscription asking for it keeps RETAIN).
-        keep_retain.sort_unstable();
+        if let Err(err) = matched {
+            // A disagreement with the codec routes nowhere.
+            debug!(topic, %err, "topic name refused by topic-match; not routed");
+            return Vec::new();
+        }
         let mut routes: Vec<Route> = merged
             .merge()
             .map(|d| Route {
                 conn: *d.client,
                 qos: QoS::try_from(d.qos).unwrap_or(QoS::AtMostOnce),
-                retain_as_published: keep_retain.binary_search(d.client).is_ok(),
+                retain_as_published: d.retain_as_published,
                 subscription_ids: d.subscription_ids.to_vec(),
             })
             .collect();
