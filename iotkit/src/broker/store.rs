@@ -9,7 +9,8 @@
 //! ([`Store::hold`]). What a session keeps (MQTT 5 4.1):
 //! - its subscriptions (in the router, under the key);
 //! - QoS 1/2 messages queued while offline and the Receive-Maximum backlog,
-//!   at most [`QUEUE_LIMIT`] messages per session; newer messages beyond it
+//!   at most [`QUEUE_LIMIT`] messages and `--max-queued-bytes` per session
+//!   ([`budget`](super::budget)); newer messages beyond it
 //!   are dropped and counted on the `--stats` line (AWS IoT bounds stored
 //!   messages by a per-account queuing rate and the session expiry; a
 //!   per-session count is this broker's choice). QoS 0 messages are not
@@ -168,15 +169,22 @@ impl Store {
     }
 
     /// Holds a delivery for the offline session `key`; false when `key` is no
-    /// stored session, the QoS is 0 or the queue is full (the message is dropped).
-    pub(crate) fn hold(&mut self, key: u64, held: Held) -> bool {
+    /// stored session, the QoS is 0 or the queue is full (by count, or by
+    /// bytes beyond `max_bytes`, see [`budget`](super::budget)): the message is dropped.
+    pub(crate) fn hold(&mut self, key: u64, held: Held, max_bytes: usize) -> bool {
         if held.qos == QoS::AtMostOnce {
             return false;
         }
         let Some(s) = self.keys.get(&key).and_then(|id| self.sessions.get_mut(id)) else {
             return false;
         };
-        if s.queue.len() + s.saved.pending.len() >= QUEUE_LIMIT {
+        if s.queue.len() + s.saved.pending.len() >= QUEUE_LIMIT
+            || !super::budget::backlog_admits(
+                s.saved.pending.iter().chain(&s.queue),
+                &held.msg,
+                max_bytes,
+            )
+        {
             return false;
         }
         s.queue.push_back(held);
@@ -378,8 +386,9 @@ pub(crate) fn release(
             publish_now = will.map(|(w, _)| w);
         } else if let Some(s) = state.sessions.sessions.get_mut(client_id) {
             saved.pending.extend(s.queue.drain(..));
-            let dropped = saved.pending.len().saturating_sub(QUEUE_LIMIT);
+            let mut dropped = saved.pending.len().saturating_sub(QUEUE_LIMIT);
             saved.pending.truncate(QUEUE_LIMIT);
+            dropped += super::budget::truncate(&mut saved.pending, shared.config.max_queued_bytes);
             shared
                 .stats
                 .dropped
@@ -569,13 +578,13 @@ mod tests {
             subscription_ids: Vec::new(),
             since: Instant::now(),
         };
-        assert!(!store.hold(5, held(QoS::AtLeastOnce)));
+        assert!(!store.hold(5, held(QoS::AtLeastOnce), usize::MAX));
         stored(&mut store, "c", 5);
-        assert!(!store.hold(5, held(QoS::AtMostOnce)));
+        assert!(!store.hold(5, held(QoS::AtMostOnce), usize::MAX));
         for _ in 0..QUEUE_LIMIT {
-            assert!(store.hold(5, held(QoS::AtLeastOnce)));
+            assert!(store.hold(5, held(QoS::AtLeastOnce), usize::MAX));
         }
-        assert!(!store.hold(5, held(QoS::ExactlyOnce)));
+        assert!(!store.hold(5, held(QoS::ExactlyOnce), usize::MAX));
         assert!(store.is_stored(5));
         assert_eq!(store.len(), 1);
     }
