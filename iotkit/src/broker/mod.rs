@@ -13,7 +13,7 @@
 //! [`context`]: client id, source ip, principal); [`shadow`] serves Device Shadows
 //! on the reserved `$aws/things/...` topics and refuses the other reserved
 //! `$aws/` topics; [`persist`] keeps shadows and retained messages under
-//! `--data-dir`. [`store`] keeps sessions that outlive their connection
+//! `--data-dir`, as [`store`] does the sessions that outlive their connection
 //! (3.1.1 Clean Session 0, 5.0 Session Expiry Interval), with redelivery,
 //! session expiry, the Will Delay Interval and Message Expiry; [`alias`]
 //! resolves inbound MQTT 5 topic aliases and assigns outbound ones;
@@ -25,7 +25,8 @@
 //! [`Shared::publish`].
 //!
 //! Limits and deliberate simplifications of this first slice:
-//! - stored sessions live in memory only (not under `--data-dir`); an
+//! - stored sessions are saved under `--data-dir` every
+//!   [`store::disk::FLUSH_INTERVAL`] when they change (see [`store::disk`]); an
 //!   offline session holds at most [`store::QUEUE_LIMIT`] messages, QoS 1/2 only;
 //! - each connection has a bounded outbound queue ([`OUTBOX_CAPACITY`]
 //!   messages, plus as many held back by its Receive Maximum), each also
@@ -147,7 +148,10 @@ Listeners (each prints `iotkit broker NAME listening on ADDR` after the first li
                 accepted from loopback addresses only.
 A client certificate is the connection's principal: only [[attach]] entries naming a
 certificate apply to it; policies see ${iot:Certificate.*}, ${iot:CertificateId}.
-Not yet supported: stored sessions across a restart, AUTH (enhanced authentication).
+With --data-dir, stored sessions (subscriptions, expiry, queued and unacknowledged
+QoS 1/2 messages of offline clients) are saved within 0.2 s of each change and
+restored at start, their expiry counted from the save. Not yet supported: AUTH
+(enhanced authentication).
 
 Examples:
   iotkit broker
@@ -176,8 +180,9 @@ pub(crate) struct BrokerArgs {
     /// matches and rule errors) every SECS seconds.
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     stats: Option<u64>,
-    /// Directory where shadows and retained messages are saved (atomically, on
-    /// every accepted change) and loaded from at start; default: memory only.
+    /// Directory where shadows and retained messages (atomically, on every
+    /// accepted change) and stored sessions (within 0.2 s of a change) are
+    /// saved and loaded from at start; default: memory only.
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// Seconds an MQTT 3.1.1 Clean Session 0 session is kept after its
@@ -449,6 +454,7 @@ async fn serve(args: BrokerArgs) -> anyhow::Result<()> {
         max_queued_bytes: settings.max_queued_bytes,
     }));
     shadow::restore(&shared)?;
+    store::disk::start(&shared)?;
     rules::RuleSet::start(&shared)?;
     listeners::start(&settings.net, &shared).await?;
     if let Some(secs) = settings.stats {

@@ -583,6 +583,7 @@ impl Session {
                     }
                 }
             }
+            state.sessions.touch_key(self.conn);
         }
         if let Some(presence) = &self.presence {
             let granted: Vec<&str> = s
@@ -615,6 +616,7 @@ impl Session {
                     ReasonCode::NO_SUBSCRIPTION_EXISTED
                 });
             }
+            state.sessions.touch_key(self.conn);
         }
         if let Some(presence) = &self.presence {
             let topics: Vec<&str> = u.filters.iter().map(|f| f.as_str()).collect();

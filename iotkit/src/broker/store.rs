@@ -45,6 +45,8 @@ use tracing::{debug, info};
 
 use super::{Message, Shared};
 
+pub(crate) mod disk;
+
 /// Default expiry of a 3.1.1 Clean Session 0 session, in seconds: one hour,
 /// AWS IoT's default persistent session expiry period.
 pub(crate) const DEFAULT_PERSISTENT_SESSION_EXPIRY: u32 = 3600;
@@ -159,6 +161,8 @@ pub(crate) struct Store {
     /// Client id of each stored session key.
     keys: HashMap<u64, String>,
     next_generation: u64,
+    /// Client ids of sessions changed since they were last saved ([`disk`]).
+    dirty: HashSet<String>,
 }
 
 impl Store {
@@ -188,6 +192,9 @@ impl Store {
             return false;
         }
         s.queue.push_back(held);
+        if let Some(id) = self.keys.get(&key) {
+            self.dirty.insert(id.clone());
+        }
         true
     }
 
@@ -201,6 +208,7 @@ impl Store {
     fn discard(shared_state: &mut super::State, client_id: &str) -> Option<Message> {
         let s = shared_state.sessions.sessions.remove(client_id)?;
         shared_state.sessions.keys.remove(&s.key);
+        shared_state.sessions.dirty.insert(client_id.to_owned());
         shared_state.router.remove_connection(s.key);
         s.will
     }
@@ -321,6 +329,7 @@ pub(crate) async fn open(shared: &Shared, client_id: &str, conn: u64, req: Reque
             }
             None
         };
+        state.sessions.dirty.insert(client_id.to_owned());
         Opened {
             conn: key,
             present,
@@ -380,6 +389,7 @@ pub(crate) fn release(
         };
         // Whatever happens below, a connection waiting to take over may go on.
         released.notify_one();
+        state.sessions.dirty.insert(client_id.to_owned());
         if lease.expiry == 0 {
             // Session Expiry set to 0 at DISCONNECT: the session ends now.
             let _ = Store::discard(&mut state, client_id);
