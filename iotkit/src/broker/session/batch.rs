@@ -70,7 +70,9 @@ pub(super) async fn handle_buffered(session: &mut Session, first: Packet) -> Res
     session.batching = true;
     let mut result = session.handle(first).await;
     let mut handled = 1;
-    while result.is_ok() && handled < BATCH {
+    // Only bytes already read are looked at: an empty buffer would cost a
+    // `read` that finds nothing (the serve loop reads next anyway).
+    while result.is_ok() && handled < BATCH && !session.framed.read_buffer().is_empty() {
         // `now_or_never`: only what needs no wait (Framed keeps a partial
         // packet in its buffer when polled and dropped).
         result = match session.framed.next().now_or_never() {
