@@ -9,6 +9,7 @@
 //! max_packet_size = 262144       # --max-packet-size
 //! connect_timeout = 10           # --connect-timeout (seconds)
 //! stats = 10                     # --stats (seconds; absent: no stats line)
+//! max_queued_bytes = 1048576     # --max-queued-bytes (per connection / stored session)
 //! region = "us-east-1"           # ARN region used by policies (default us-east-1)
 //! account = "123456789012"       # ARN account used by policies (default 123456789012)
 //! tls_listen = "0.0.0.0:8883"    # --tls-listen: MQTT over TLS (see [tls])
@@ -74,6 +75,7 @@ struct File {
     max_packet_size: Option<u32>,
     connect_timeout: Option<u64>,
     stats: Option<u64>,
+    max_queued_bytes: Option<u64>,
     region: Option<String>,
     account: Option<String>,
     #[serde(default)]
@@ -130,6 +132,8 @@ pub(crate) struct Settings {
     pub(crate) connect_timeout: Duration,
     /// Stats line interval in seconds.
     pub(crate) stats: Option<u64>,
+    /// Byte budget of each connection's queues (see `budget`).
+    pub(crate) max_queued_bytes: usize,
     /// Authorization (allow-all when no policy is configured).
     pub(crate) auth: Auth,
     /// Topic rules.
@@ -173,6 +177,11 @@ pub(crate) fn load(args: &BrokerArgs) -> anyhow::Result<Settings> {
     if stats == Some(0) {
         bail!("stats must be at least 1");
     }
+    let max_queued_bytes = match args.max_queued_bytes.or(file.max_queued_bytes) {
+        None => super::budget::DEFAULT_MAX_QUEUED_BYTES,
+        Some(0) => bail!("max_queued_bytes must be at least 1"),
+        Some(n) => usize::try_from(n).unwrap_or(usize::MAX),
+    };
     let region = file.region.unwrap_or_else(|| DEFAULT_REGION.to_owned());
     let account = file.account.unwrap_or_else(|| DEFAULT_ACCOUNT.to_owned());
 
@@ -222,6 +231,7 @@ pub(crate) fn load(args: &BrokerArgs) -> anyhow::Result<Settings> {
         max_packet_size,
         connect_timeout: Duration::from_secs(connect_timeout),
         stats,
+        max_queued_bytes,
         auth,
         rules,
         net,

@@ -4,14 +4,21 @@
 //! `timestamp` (milliseconds since the epoch), `eventType`,
 //! `sessionIdentifier`, `principalIdentifier`, `ipAddress` and
 //! `versionNumber`, plus `clientInitiatedDisconnect` and `disconnectReason`
-//! for a disconnect.
+//! for a disconnect; and the subscribe/unsubscribe events
+//! `$aws/events/subscriptions/subscribed/{clientId}` and
+//! `$aws/events/subscriptions/unsubscribed/{clientId}` with `clientId`,
+//! `timestamp`, `eventType` (`subscribed` / `unsubscribed`),
+//! `sessionIdentifier`, `principalIdentifier` and `topics` (the filters of
+//! one SUBSCRIBE that were granted, or of one UNSUBSCRIBE).
 //!
 //! They are broker-originated messages routed through
 //! [`Shared::publish`](super::Shared::publish) at QoS 1 (so rules see them
 //! and subscribers of `$aws/events/#` receive them); clients cannot publish
 //! on `$aws/events/` (the reserved-topic refusal). Choices of this broker:
-//! `principalIdentifier` is the client id (policies are attached to client
-//! ids here, there is no certificate id); `versionNumber` counts connections
+//! `principalIdentifier` is the certificate id (SHA-256 of the DER in hex,
+//! as AWS IoT reports it) on a connection with a client certificate, and the
+//! client id otherwise (policies are attached to client ids over plain TCP,
+//! there is no other principal); `versionNumber` counts connections
 //! broker-wide, so it increases for each client id, and a disconnect carries
 //! the number of its connect; client ids that are not valid topic levels
 //! (containing `#` or `+`) get no events, as in AWS IoT.
@@ -65,6 +72,7 @@ impl Reason {
 pub(crate) struct Presence {
     client_id: String,
     session_identifier: String,
+    principal: String,
     ip: IpAddr,
     version: u64,
 }
@@ -80,8 +88,14 @@ fn now_millis() -> u128 {
 }
 
 impl Presence {
-    /// A new connection of `client_id` (connection id `conn`) from `ip`.
-    pub(crate) fn new(client_id: &str, conn: u64, ip: IpAddr) -> Self {
+    /// A new connection of `client_id` (connection id `conn`) from `ip`;
+    /// `certificate_id` is that of its client certificate, if any.
+    pub(crate) fn new(
+        client_id: &str,
+        conn: u64,
+        ip: IpAddr,
+        certificate_id: Option<&str>,
+    ) -> Self {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_nanos())
@@ -90,6 +104,7 @@ impl Presence {
             client_id: client_id.to_owned(),
             // 32 hex digits, unique per connection (time and connection id).
             session_identifier: format!("{:016x}{conn:016x}", nanos as u64),
+            principal: certificate_id.unwrap_or(client_id).to_owned(),
             ip,
             version: VERSION.fetch_add(1, Ordering::Relaxed),
         }
@@ -102,7 +117,7 @@ impl Presence {
             "timestamp": now_millis(),
             "eventType": "connected",
             "sessionIdentifier": self.session_identifier,
-            "principalIdentifier": self.client_id,
+            "principalIdentifier": self.principal,
             "ipAddress": self.ip.to_string(),
             "versionNumber": self.version,
         });
@@ -117,7 +132,7 @@ impl Presence {
             "eventType": "disconnected",
             "clientInitiatedDisconnect": reason == Reason::ClientInitiated,
             "sessionIdentifier": self.session_identifier,
-            "principalIdentifier": self.client_id,
+            "principalIdentifier": self.principal,
             "disconnectReason": reason.as_str(),
             "ipAddress": self.ip.to_string(),
             "versionNumber": self.version,
@@ -125,12 +140,42 @@ impl Presence {
         self.publish(shared, "disconnected", &body);
     }
 
+    /// Publishes the `subscribed` event for the filters granted by one SUBSCRIBE
+    /// (nothing when none was).
+    pub(crate) fn subscribed(&self, shared: &Shared, topics: &[&str]) {
+        self.subscriptions(shared, "subscribed", topics);
+    }
+
+    /// Publishes the `unsubscribed` event for the filters of one UNSUBSCRIBE.
+    pub(crate) fn unsubscribed(&self, shared: &Shared, topics: &[&str]) {
+        self.subscriptions(shared, "unsubscribed", topics);
+    }
+
+    fn subscriptions(&self, shared: &Shared, kind: &str, topics: &[&str]) {
+        if topics.is_empty() {
+            return;
+        }
+        let body = json!({
+            "clientId": self.client_id,
+            "timestamp": now_millis(),
+            "eventType": kind,
+            "sessionIdentifier": self.session_identifier,
+            "principalIdentifier": self.principal,
+            "topics": topics,
+        });
+        self.emit(shared, &format!("subscriptions/{kind}"), &body);
+    }
+
     fn publish(&self, shared: &Shared, kind: &str, body: &serde_json::Value) {
+        self.emit(shared, &format!("presence/{kind}"), body);
+    }
+
+    /// Publishes `body` on `$aws/events/{path}/{clientId}`.
+    fn emit(&self, shared: &Shared, path: &str, body: &serde_json::Value) {
         if self.client_id.contains(['#', '+']) {
             return;
         }
-        let Ok(topic) = Utf8Str::new(&format!("$aws/events/presence/{kind}/{}", self.client_id))
-        else {
+        let Ok(topic) = Utf8Str::new(&format!("$aws/events/{path}/{}", self.client_id)) else {
             return;
         };
         let Ok(payload) = serde_json::to_vec(body) else {

@@ -13,23 +13,26 @@
 //! [`context`]: client id, source ip, principal); [`shadow`] serves Device Shadows
 //! on the reserved `$aws/things/...` topics and refuses the other reserved
 //! `$aws/` topics; [`persist`] keeps shadows and retained messages under
-//! `--data-dir`. [`store`] keeps sessions that outlive their connection
+//! `--data-dir`, as [`store`] does the sessions that outlive their connection
 //! (3.1.1 Clean Session 0, 5.0 Session Expiry Interval), with redelivery,
 //! session expiry, the Will Delay Interval and Message Expiry; [`alias`]
 //! resolves inbound MQTT 5 topic aliases and assigns outbound ones;
 //! [`events`] publishes the AWS IoT lifecycle events on
-//! `$aws/events/presence/...`. [`listeners`] adds MQTT over TLS (client certificates,
+//! `$aws/events/presence/...` and `$aws/events/subscriptions/...`; [`budget`]
+//! bounds in bytes what is queued for each connection and stored session. [`listeners`] adds MQTT over TLS (client certificates,
 //! policies attached to them), MQTT over WebSocket ([`websocket`]) and HTTP
 //! publish ([`http`]), each handing its stream to [`session::run`] or
 //! [`Shared::publish`].
 //!
 //! Limits and deliberate simplifications of this first slice:
-//! - stored sessions live in memory only (not under `--data-dir`); an
+//! - stored sessions are saved under `--data-dir` every
+//!   [`store::disk::FLUSH_INTERVAL`] when they change (see [`store::disk`]); an
 //!   offline session holds at most [`store::QUEUE_LIMIT`] messages, QoS 1/2 only;
 //! - each connection has a bounded outbound queue ([`OUTBOX_CAPACITY`]
-//!   messages, plus as many held back by its Receive Maximum); a subscriber
-//!   that falls further behind loses messages (counted as `dropped` on the
-//!   `--stats` line);
+//!   messages, plus as many held back by its Receive Maximum), each also
+//!   bounded in bytes by `--max-queued-bytes` ([`budget`], default 1 MiB); a
+//!   subscriber that falls further behind loses messages (counted as
+//!   `dropped` on the `--stats` line);
 //! - the largest packet accepted is [`DEFAULT_MAX_PACKET_SIZE`] (256 KiB)
 //!   unless `--max-packet-size` says otherwise;
 //! - topic aliases: inbound up to [`alias::TOPIC_ALIAS_MAXIMUM`]; outbound
@@ -37,6 +40,7 @@
 
 mod alias;
 mod auth;
+mod budget;
 mod config;
 mod connect;
 mod context;
@@ -66,7 +70,7 @@ use clap::Args;
 use iot_mqtt_codec::{Properties, QoS, Utf8Str};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::Notify;
 use tracing::{debug, info, warn};
 
 use retained::Retained;
@@ -103,7 +107,7 @@ reserved $aws/ topics are refused (5.0: PUBACK/PUBREC 0x87; 3.1.1: disconnect), 
 Basic Ingest $aws/rules/. With --data-dir, shadows and retained messages survive a restart.
 
 Config file (TOML, --config): every flag above as a key (listen, max_packet_size,
-connect_timeout, stats; a flag wins over the file), plus
+connect_timeout, stats, max_queued_bytes; a flag wins over the file), plus
   region, account            ARN parts for policies (default us-east-1, 123456789012)
   [[policies]] name, path | document    AWS IoT policy JSON (file or inline)
   [[attach]]   client_id, policies      policies of a client id (exact match)
@@ -124,7 +128,13 @@ with DUP on reconnect, CONNACK Session Present 1); 3.1.1 sessions expire after
 --persistent-session-expiry seconds (default 3600, as AWS IoT). Will Delay Interval and
 Message Expiry Interval are honoured; topic aliases: up to 10 from each client, and to a
 client that allows them, its first topics. Lifecycle events are published on
-$aws/events/presence/{connected,disconnected}/CLIENT_ID (AWS JSON).
+$aws/events/presence/{connected,disconnected}/CLIENT_ID and
+$aws/events/subscriptions/{subscribed,unsubscribed}/CLIENT_ID (AWS JSON; the
+principalIdentifier of a certificate connection is the certificate id).
+Memory: --max-queued-bytes (default 1 MiB) bounds each connection's outbox, again its
+Receive-Maximum backlog, and each stored session's offline queue; messages beyond it
+are dropped (QoS 0 first) and counted as dropped on the --stats line. QoS 1/2
+acknowledgements to packets received together are written together.
 
 Listeners (each prints `iotkit broker NAME listening on ADDR` after the first line):
   tls_listen    MQTT over TLS (AWS: 8883); [tls] cert, key (PEM) and, to require
@@ -138,7 +148,10 @@ Listeners (each prints `iotkit broker NAME listening on ADDR` after the first li
                 accepted from loopback addresses only.
 A client certificate is the connection's principal: only [[attach]] entries naming a
 certificate apply to it; policies see ${iot:Certificate.*}, ${iot:CertificateId}.
-Not yet supported: stored sessions across a restart, AUTH (enhanced authentication).
+With --data-dir, stored sessions (subscriptions, expiry, queued and unacknowledged
+QoS 1/2 messages of offline clients) are saved within 0.2 s of each change and
+restored at start, their expiry counted from the save. Not yet supported: AUTH
+(enhanced authentication).
 
 Examples:
   iotkit broker
@@ -167,8 +180,9 @@ pub(crate) struct BrokerArgs {
     /// matches and rule errors) every SECS seconds.
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     stats: Option<u64>,
-    /// Directory where shadows and retained messages are saved (atomically, on
-    /// every accepted change) and loaded from at start; default: memory only.
+    /// Directory where shadows and retained messages (atomically, on every
+    /// accepted change) and stored sessions (within 0.2 s of a change) are
+    /// saved and loaded from at start; default: memory only.
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// Seconds an MQTT 3.1.1 Clean Session 0 session is kept after its
@@ -176,6 +190,11 @@ pub(crate) struct BrokerArgs {
     /// [default: 3600, AWS IoT's default persistent session expiry].
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u32).range(1..))]
     persistent_session_expiry: Option<u32>,
+    /// Bytes of messages queued for one connection (its outbox, and again
+    /// its Receive-Maximum backlog) and for one stored session offline,
+    /// beyond which new messages are dropped, QoS 0 first [default: 1048576].
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    max_queued_bytes: Option<u64>,
     /// TLS, WebSocket and HTTP listeners.
     #[command(flatten)]
     net: listeners::NetArgs,
@@ -196,6 +215,8 @@ pub(crate) struct Config {
     pub(crate) data_dir: Option<PathBuf>,
     /// Expiry in seconds of 3.1.1 Clean Session 0 sessions ([`store`]).
     pub(crate) persistent_session_expiry: u32,
+    /// Byte budget of each connection's queues and stored session ([`budget`]).
+    pub(crate) max_queued_bytes: usize,
 }
 
 /// An application message on its way through the broker.
@@ -244,7 +265,7 @@ pub(crate) struct State {
     router: Router,
     retained: Retained,
     clients: HashMap<String, ClientEntry>,
-    outboxes: HashMap<u64, mpsc::Sender<Outbound>>,
+    outboxes: HashMap<u64, budget::Outbox>,
     /// Sessions that outlive their connection ([`store`]).
     sessions: store::Store,
 }
@@ -307,7 +328,7 @@ impl Shared {
         &self,
         client_id: &str,
         conn: u64,
-        outbox: mpsc::Sender<Outbound>,
+        outbox: budget::Outbox,
         taken_over: Arc<Notify>,
     ) {
         let mut state = self.lock();
@@ -364,7 +385,10 @@ impl Shared {
                     subscription_ids: route.subscription_ids,
                     since: tokio::time::Instant::now(),
                 };
-                if state.sessions.hold(route.conn, held) {
+                if state
+                    .sessions
+                    .hold(route.conn, held, self.config.max_queued_bytes)
+                {
                     queued += 1;
                 } else if qos != QoS::AtMostOnce && state.sessions.is_stored(route.conn) {
                     self.stats.dropped.fetch_add(1, Ordering::Relaxed);
@@ -377,7 +401,7 @@ impl Shared {
                 retain,
                 subscription_ids: route.subscription_ids,
             };
-            if outbox.try_send(out).is_ok() {
+            if outbox.try_send(out) {
                 queued += 1;
             } else {
                 self.stats.dropped.fetch_add(1, Ordering::Relaxed);
@@ -427,8 +451,10 @@ async fn serve(args: BrokerArgs) -> anyhow::Result<()> {
         persistent_session_expiry: args
             .persistent_session_expiry
             .unwrap_or(store::DEFAULT_PERSISTENT_SESSION_EXPIRY),
+        max_queued_bytes: settings.max_queued_bytes,
     }));
     shadow::restore(&shared)?;
+    store::disk::start(&shared)?;
     rules::RuleSet::start(&shared)?;
     listeners::start(&settings.net, &shared).await?;
     if let Some(secs) = settings.stats {

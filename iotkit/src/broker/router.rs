@@ -79,7 +79,7 @@ pub(crate) struct Router {
     index: SubscriptionIndex<Entry>,
     /// The filters each connection holds, keyed by the string it subscribed
     /// with (UNSUBSCRIBE names the same string, MQTT-3.10.4-1).
-    conns: HashMap<u64, HashMap<String, SubscribeFilter>>,
+    conns: HashMap<u64, HashMap<String, (SubscribeFilter, Subscription)>>,
     /// Shared groups by `$share/{group}/{filter}`: round-robin position and
     /// member count (the index reports a matching group by ShareName only, so
     /// members carry the full key).
@@ -119,7 +119,7 @@ impl Router {
         let group = filter.group().map(|_| key(filter));
         let entry = Entry {
             conn,
-            sub,
+            sub: sub.clone(),
             group: group.clone(),
         };
         self.index.insert_subscription(filter, entry)?;
@@ -129,7 +129,7 @@ impl Router {
         self.conns
             .entry(conn)
             .or_default()
-            .insert(key(filter), filter.clone());
+            .insert(key(filter), (filter.clone(), sub));
         Ok(existed)
     }
 
@@ -138,7 +138,7 @@ impl Router {
         let Some(subs) = self.conns.get_mut(&conn) else {
             return false;
         };
-        let Some(parsed) = subs.remove(filter) else {
+        let Some((parsed, _)) = subs.remove(filter) else {
             return false;
         };
         if subs.is_empty() {
@@ -149,7 +149,7 @@ impl Router {
 
     /// Forgets every subscription of `conn`.
     pub(crate) fn remove_connection(&mut self, conn: u64) {
-        for filter in self.conns.remove(&conn).unwrap_or_default().into_values() {
+        for (filter, _) in self.conns.remove(&conn).unwrap_or_default().into_values() {
             self.remove_entry(conn, &filter);
         }
     }
@@ -173,6 +173,19 @@ impl Router {
             }
         }
         true
+    }
+
+    /// The subscriptions of `conn`: the filter as the client wrote it, whether
+    /// it is an MQTT 5 shared subscription, and its options.
+    pub(crate) fn subscriptions_of(&self, conn: u64) -> Vec<(String, bool, Subscription)> {
+        self.conns
+            .get(&conn)
+            .map(|subs| {
+                subs.iter()
+                    .map(|(k, (f, s))| (k.clone(), f.group().is_some(), s.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// How many subscriptions (ordinary and shared members) are held.

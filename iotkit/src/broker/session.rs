@@ -12,7 +12,7 @@ use iot_mqtt_codec::{
     Disconnect, Packet, PacketId, Properties, Property, ProtocolVersion, PubAck, PubComp, PubRec,
     PubRel, Publish, QoS, ReasonCode, RetainHandling, SubAck, Subscribe, UnsubAck, Unsubscribe,
 };
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::Notify;
 use tokio::time::{Instant, sleep_until, timeout};
 use tokio_rustls::rustls::pki_types::CertificateDer;
 use tokio_util::codec::Framed;
@@ -22,6 +22,7 @@ mod batch;
 
 use super::alias::{Aliases, Outgoing};
 use super::auth::ConnAuth;
+use super::budget::{self, Inbox};
 use super::connect::{self, Accepted};
 use super::events::{Presence, Reason};
 use super::router::Subscription;
@@ -117,8 +118,9 @@ pub(crate) async fn run(
     session.lease = opened.lease;
     session.out_aliases = out_aliases;
     session.restore(opened.saved);
-    let presence = Presence::new(&session.client_id, conn, peer.ip());
-    let (tx, mut rx) = mpsc::channel(OUTBOX_CAPACITY);
+    let presence = Presence::new(&session.client_id, conn, peer.ip(), principal.as_deref());
+    session.presence = Some(presence.clone());
+    let (tx, mut rx) = budget::channel(session.shared.config.max_queued_bytes);
     let taken_over = Arc::new(Notify::new());
     // Register before CONNACK: once a client holds its CONNACK, a later
     // CONNECT with the same id must find it and take over (MQTT-3.1.4-3).
@@ -201,6 +203,8 @@ struct Session {
     reason: Reason,
     /// True while a batch of deliveries is written ([`batch`]).
     batching: bool,
+    /// The connection's identity in lifecycle events (subscribe/unsubscribe).
+    presence: Option<Presence>,
 }
 
 impl Session {
@@ -227,6 +231,7 @@ impl Session {
             out_aliases: Outgoing::default(),
             reason: Reason::ConnectionLost,
             batching: false,
+            presence: None,
         }
     }
 
@@ -307,7 +312,7 @@ impl Session {
 
     /// Hands the session state to the store when the connection ends (a
     /// stored session), or publishes `will` now (a session that ends here).
-    fn hand_back(&mut self, rx: &mut mpsc::Receiver<Outbound>, will: Option<Message>) {
+    fn hand_back(&mut self, rx: &mut Inbox, will: Option<Message>) {
         let Some(lease) = self.lease else {
             if let Some(will) = will {
                 self.shared.publish(&will);
@@ -351,7 +356,7 @@ impl Session {
     }
 
     /// The packet and delivery loop; returns how the connection ended.
-    async fn serve(&mut self, rx: &mut mpsc::Receiver<Outbound>, taken_over: &Notify) -> End {
+    async fn serve(&mut self, rx: &mut Inbox, taken_over: &Notify) -> End {
         // MQTT-3.1.2-24: no packet within 1.5 × Keep Alive closes the connection.
         let keep_alive =
             (self.keep_alive > 0).then(|| Duration::from_millis(u64::from(self.keep_alive) * 1500));
@@ -367,7 +372,7 @@ impl Session {
                     None => return End::Abnormal,
                     Some(Ok(packet)) => {
                         deadline = Instant::now() + keep_alive.unwrap_or(far);
-                        match self.handle(packet).await {
+                        match batch::handle_buffered(self, packet).await {
                             Ok(()) => {}
                             Err(end) => return end,
                         }
@@ -578,6 +583,17 @@ impl Session {
                     }
                 }
             }
+            state.sessions.touch_key(self.conn);
+        }
+        if let Some(presence) = &self.presence {
+            let granted: Vec<&str> = s
+                .filters
+                .iter()
+                .zip(&codes)
+                .filter(|(_, code)| !code.is_error())
+                .map(|((filter, _), _)| filter.as_str())
+                .collect();
+            presence.subscribed(&self.shared, &granted);
         }
         self.send(Packet::SubAck(SubAck::new(s.packet_id, codes)))
             .await?;
@@ -600,6 +616,11 @@ impl Session {
                     ReasonCode::NO_SUBSCRIPTION_EXISTED
                 });
             }
+            state.sessions.touch_key(self.conn);
+        }
+        if let Some(presence) = &self.presence {
+            let topics: Vec<&str> = u.filters.iter().map(|f| f.as_str()).collect();
+            presence.unsubscribed(&self.shared, &topics);
         }
         if self.version != ProtocolVersion::V5 {
             codes.clear();
@@ -622,7 +643,10 @@ impl Session {
         }
         let qos = qos.min(msg.qos);
         if qos != QoS::AtMostOnce && self.inflight.len() >= self.receive_maximum {
-            if self.pending.len() < OUTBOX_CAPACITY {
+            let limit = self.shared.config.max_queued_bytes;
+            if self.pending.len() < OUTBOX_CAPACITY
+                && budget::backlog_admits(&self.pending, msg, limit)
+            {
                 self.pending.push_back(Held {
                     msg: msg.clone(),
                     qos,

@@ -9,7 +9,8 @@
 //! ([`Store::hold`]). What a session keeps (MQTT 5 4.1):
 //! - its subscriptions (in the router, under the key);
 //! - QoS 1/2 messages queued while offline and the Receive-Maximum backlog,
-//!   at most [`QUEUE_LIMIT`] messages per session; newer messages beyond it
+//!   at most [`QUEUE_LIMIT`] messages and `--max-queued-bytes` per session
+//!   ([`budget`](super::budget)); newer messages beyond it
 //!   are dropped and counted on the `--stats` line (AWS IoT bounds stored
 //!   messages by a per-account queuing rate and the session expiry; a
 //!   per-session count is this broker's choice). QoS 0 messages are not
@@ -43,6 +44,8 @@ use tokio::time::{Instant, sleep_until, timeout};
 use tracing::{debug, info};
 
 use super::{Message, Shared};
+
+pub(crate) mod disk;
 
 /// Default expiry of a 3.1.1 Clean Session 0 session, in seconds: one hour,
 /// AWS IoT's default persistent session expiry period.
@@ -158,6 +161,8 @@ pub(crate) struct Store {
     /// Client id of each stored session key.
     keys: HashMap<u64, String>,
     next_generation: u64,
+    /// Client ids of sessions changed since they were last saved ([`disk`]).
+    dirty: HashSet<String>,
 }
 
 impl Store {
@@ -168,18 +173,28 @@ impl Store {
     }
 
     /// Holds a delivery for the offline session `key`; false when `key` is no
-    /// stored session, the QoS is 0 or the queue is full (the message is dropped).
-    pub(crate) fn hold(&mut self, key: u64, held: Held) -> bool {
+    /// stored session, the QoS is 0 or the queue is full (by count, or by
+    /// bytes beyond `max_bytes`, see [`budget`](super::budget)): the message is dropped.
+    pub(crate) fn hold(&mut self, key: u64, held: Held, max_bytes: usize) -> bool {
         if held.qos == QoS::AtMostOnce {
             return false;
         }
         let Some(s) = self.keys.get(&key).and_then(|id| self.sessions.get_mut(id)) else {
             return false;
         };
-        if s.queue.len() + s.saved.pending.len() >= QUEUE_LIMIT {
+        if s.queue.len() + s.saved.pending.len() >= QUEUE_LIMIT
+            || !super::budget::backlog_admits(
+                s.saved.pending.iter().chain(&s.queue),
+                &held.msg,
+                max_bytes,
+            )
+        {
             return false;
         }
         s.queue.push_back(held);
+        if let Some(id) = self.keys.get(&key) {
+            self.dirty.insert(id.clone());
+        }
         true
     }
 
@@ -193,6 +208,7 @@ impl Store {
     fn discard(shared_state: &mut super::State, client_id: &str) -> Option<Message> {
         let s = shared_state.sessions.sessions.remove(client_id)?;
         shared_state.sessions.keys.remove(&s.key);
+        shared_state.sessions.dirty.insert(client_id.to_owned());
         shared_state.router.remove_connection(s.key);
         s.will
     }
@@ -313,6 +329,7 @@ pub(crate) async fn open(shared: &Shared, client_id: &str, conn: u64, req: Reque
             }
             None
         };
+        state.sessions.dirty.insert(client_id.to_owned());
         Opened {
             conn: key,
             present,
@@ -372,14 +389,16 @@ pub(crate) fn release(
         };
         // Whatever happens below, a connection waiting to take over may go on.
         released.notify_one();
+        state.sessions.dirty.insert(client_id.to_owned());
         if lease.expiry == 0 {
             // Session Expiry set to 0 at DISCONNECT: the session ends now.
             let _ = Store::discard(&mut state, client_id);
             publish_now = will.map(|(w, _)| w);
         } else if let Some(s) = state.sessions.sessions.get_mut(client_id) {
             saved.pending.extend(s.queue.drain(..));
-            let dropped = saved.pending.len().saturating_sub(QUEUE_LIMIT);
+            let mut dropped = saved.pending.len().saturating_sub(QUEUE_LIMIT);
             saved.pending.truncate(QUEUE_LIMIT);
+            dropped += super::budget::truncate(&mut saved.pending, shared.config.max_queued_bytes);
             shared
                 .stats
                 .dropped
@@ -569,13 +588,13 @@ mod tests {
             subscription_ids: Vec::new(),
             since: Instant::now(),
         };
-        assert!(!store.hold(5, held(QoS::AtLeastOnce)));
+        assert!(!store.hold(5, held(QoS::AtLeastOnce), usize::MAX));
         stored(&mut store, "c", 5);
-        assert!(!store.hold(5, held(QoS::AtMostOnce)));
+        assert!(!store.hold(5, held(QoS::AtMostOnce), usize::MAX));
         for _ in 0..QUEUE_LIMIT {
-            assert!(store.hold(5, held(QoS::AtLeastOnce)));
+            assert!(store.hold(5, held(QoS::AtLeastOnce), usize::MAX));
         }
-        assert!(!store.hold(5, held(QoS::ExactlyOnce)));
+        assert!(!store.hold(5, held(QoS::ExactlyOnce), usize::MAX));
         assert!(store.is_stored(5));
         assert_eq!(store.len(), 1);
     }
