@@ -102,6 +102,36 @@ fn raw_unsupported_protocol_level_is_refused() {
 }
 
 #[test]
+fn raw_v5_connect_with_reserved_flag_gets_connack_0x81_in_the_5_0_format() {
+    let b = Broker::start();
+    // The CONNACK is decoded as MQTT 5: reason code and an (empty) property length.
+    let mut c = Raw::open(&b, ProtocolVersion::V5);
+    // CONNECT "MQTT" level 5, connect flags 0x03: clean start plus the reserved
+    // bit 0, which MQTT-3.1.2-3 makes a Malformed Packet.
+    c.stream
+        .write_all(&[
+            0x10, 0x0e, 0x00, 0x04, b'M', b'Q', b'T', b'T', 0x05, 0x03, 0x00, 0x3c, 0x00, 0x00,
+            0x01, b'a',
+        ])
+        .unwrap();
+    match c.recv() {
+        Some(Packet::ConnAck(ack)) => assert_eq!(ack.reason_code, ReasonCode::MALFORMED_PACKET),
+        other => panic!("expected CONNACK 0x81, got {other:?}"),
+    }
+    c.expect_closed();
+}
+
+#[test]
+fn raw_v5_packet_only_a_server_sends_is_a_protocol_error() {
+    let b = Broker::start();
+    let mut c = Raw::connect(&b, ProtocolVersion::V5, "wrong-way", |_| {});
+    // PINGRESP goes from server to client only (MQTT 5 2.1.2).
+    c.stream.write_all(&[0xd0, 0x00]).unwrap();
+    assert_eq!(disconnect_reason(c.recv()), ReasonCode::PROTOCOL_ERROR);
+    c.expect_closed();
+}
+
+#[test]
 fn raw_v311_empty_client_id_without_clean_session_is_rejected() {
     let b = Broker::start();
     let mut c = Raw::open(&b, ProtocolVersion::V311);

@@ -3,7 +3,8 @@
 
 use bytes::BytesMut;
 use iot_mqtt_codec::{
-    ConnAck, Connect, ErrorKind, Packet, Properties, Property, ProtocolVersion, ReasonCode, Utf8Str,
+    ConnAck, Connect, DecodeError, Packet, Properties, Property, ProtocolVersion, ReasonCode,
+    Utf8Str,
 };
 use tokio::io::AsyncWriteExt as _;
 use tokio::time::timeout;
@@ -106,28 +107,15 @@ pub(super) async fn refuse_not_authorized(stream: &mut Stream, version: Protocol
 }
 
 /// Answers a CONNECT the codec refused with the CONNACK the spec asks for,
-/// where there is one, and lets the caller close:
-/// - unsupported protocol level: 3.1.1 return code 0x01 for levels below 5
-///   (MQTT-3.1.2-2), MQTT 5 reason 0x84 for higher levels (MQTT 5 3.1.2.2);
-/// - 3.1.1 empty client id without Clean Session: return code 0x02 (MQTT-3.1.3-9).
-///
-/// Other malformed CONNECTs are closed without a CONNACK: their protocol
-/// version is not known for sure.
-pub(super) async fn refuse(stream: &mut Stream, kind: ErrorKind) {
-    let (version, code) = match kind {
-        ErrorKind::UnsupportedProtocolLevel(level) if level > 5 => (
-            ProtocolVersion::V5,
-            ReasonCode::UNSUPPORTED_PROTOCOL_VERSION,
-        ),
-        ErrorKind::UnsupportedProtocolLevel(_) => (ProtocolVersion::V311, ReasonCode(0x01)),
-        ErrorKind::ClientIdRejected => (ProtocolVersion::V311, ReasonCode(0x02)),
-        _ => return,
+/// where there is one (the codec's [`DecodeError::connack`]: 3.1.1 return
+/// codes 0x01/0x02, MQTT 5 reason codes in the 5.0 format for a CONNECT that
+/// claimed level 5 or above), and lets the caller close.
+pub(super) async fn refuse(stream: &mut Stream, err: &DecodeError) {
+    let Some((version, ack)) = err.connack() else {
+        return;
     };
     let mut buf = BytesMut::new();
-    if Packet::ConnAck(ConnAck::new(code))
-        .encode(version, &mut buf)
-        .is_ok()
-    {
+    if Packet::ConnAck(ack).encode(version, &mut buf).is_ok() {
         let _ = timeout(WRITE_TIMEOUT, stream.write_all(&buf)).await;
     }
 }

@@ -9,8 +9,9 @@ use std::time::Duration;
 use futures_util::{SinkExt as _, StreamExt as _};
 use iot_mqtt_codec::codec::{CodecError, MqttCodec};
 use iot_mqtt_codec::{
-    Disconnect, Packet, PacketId, Properties, Property, ProtocolVersion, PubAck, PubComp, PubRec,
-    PubRel, Publish, QoS, ReasonCode, RetainHandling, SubAck, Subscribe, UnsubAck, Unsubscribe,
+    Decoder, Disconnect, Packet, PacketId, Properties, Property, ProtocolVersion, PubAck, PubComp,
+    PubRec, PubRel, Publish, QoS, ReasonCode, RetainHandling, Role, SubAck, Subscribe, UnsubAck,
+    Unsubscribe,
 };
 use tokio::sync::Notify;
 use tokio::time::{Instant, sleep_until, timeout};
@@ -58,8 +59,11 @@ pub(crate) async fn run(
     cert: Option<CertificateDer<'static>>,
 ) {
     let conn = shared.next_conn_id();
-    let codec =
-        MqttCodec::new(ProtocolVersion::V311).with_max_packet_size(shared.config.max_packet_size);
+    let codec = MqttCodec::from_decoder(
+        Decoder::new(ProtocolVersion::V311)
+            .with_role(Role::Server)
+            .with_max_packet_size(shared.config.max_packet_size),
+    );
     let mut framed = Framed::new(stream, codec);
     // The first packet must be CONNECT (MQTT-3.1.0-1), within the connect timeout.
     let connect = match timeout(shared.config.connect_timeout, framed.next()).await {
@@ -75,7 +79,7 @@ pub(crate) async fn run(
         }
         Ok(Some(Err(CodecError::Decode(err)))) => {
             debug!(%peer, conn, %err, "invalid CONNECT; closing");
-            connect::refuse(framed.get_mut(), err.kind()).await;
+            connect::refuse(framed.get_mut(), &err).await;
             return;
         }
         Ok(Some(Err(err))) => {
@@ -832,11 +836,7 @@ impl Session {
             _ => Reason::ClientError,
         };
         if self.version == ProtocolVersion::V5 {
-            let d = Disconnect {
-                reason_code: reason,
-                properties: Properties::new(),
-            };
-            let _ = self.send(Packet::Disconnect(d)).await;
+            let _ = self.send(Packet::Disconnect(Disconnect::new(reason))).await;
         }
     }
 }
