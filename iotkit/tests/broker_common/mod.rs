@@ -30,9 +30,15 @@ impl Broker {
     }
 
     pub fn start_with(extra: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_iotkit"))
-            .args(["broker", "--listen", "127.0.0.1:0"])
-            .args(extra)
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_iotkit"));
+        cmd.args(["broker", "--listen", "127.0.0.1:0"]).args(extra);
+        Self::spawn(cmd)
+    }
+
+    /// Starts `cmd` (an `iotkit broker` command line) and waits for the
+    /// address line on its stdout.
+    fn spawn(mut cmd: Command) -> Self {
+        let mut child = cmd
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -281,38 +287,12 @@ impl Broker {
         let script = format!(
             "ulimit -n {limit} 2>/dev/null || ulimit -n \"$(ulimit -Hn)\"; exec \"$0\" \"$@\""
         );
-        let mut child = Command::new("sh")
-            .arg("-c")
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
             .arg(script)
             .arg(env!("CARGO_BIN_EXE_iotkit"))
             .args(["broker", "--listen", "127.0.0.1:0"])
-            .args(extra)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start iotkit broker");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let _ = tx.send(line);
-            }
-        });
-        let Ok(line) = rx.recv_timeout(WAIT) else {
-            let _ = child.kill();
-            panic!("broker did not report its address");
-        };
-        let addr = line
-            .strip_prefix("iotkit broker listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-        let port = addr.rsplit(':').next().unwrap().parse().unwrap();
-        Self {
-            child,
-            port,
-            stdout: rx,
-        }
+            .args(extra);
+        Self::spawn(cmd)
     }
 }
