@@ -110,6 +110,23 @@ fn raw_v5_packet_only_a_server_sends_is_a_protocol_error() {
 }
 
 #[test]
+fn mqtt_4_12_0_1_unsupported_authentication_method_gets_connack_0x8c_and_close() {
+    let b = Broker::start();
+    let mut c = Raw::open(&b, ProtocolVersion::V5);
+    let mut connect = Connect::new(ProtocolVersion::V5, utf("scram-client"));
+    connect.properties =
+        Properties::from_list([Property::AuthenticationMethod(utf("SCRAM-SHA-1"))]).unwrap();
+    c.send(&Packet::from(connect));
+    match c.recv() {
+        Some(Packet::ConnAck(ack)) => {
+            assert_eq!(ack.reason_code, ReasonCode::BAD_AUTHENTICATION_METHOD);
+        }
+        other => panic!("expected CONNACK 0x8C, got {other:?}"),
+    }
+    c.expect_closed();
+}
+
+#[test]
 fn raw_v311_empty_client_id_without_clean_session_is_rejected() {
     let b = Broker::start();
     let mut c = Raw::open(&b, ProtocolVersion::V311);
