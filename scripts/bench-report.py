@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Turn criterion's estimates into benches/RESULTS.md.
 
-Benchmark ids follow `<crate>/<case>/<implementation>`; the implementation
-`ours` is compared with every other implementation of the same case, and the
+Benchmark ids follow `<crate>/<case>/<implementation>`. Implementations named
+`ours` or `ours_<variant>` (e.g. `ours_ref`, the borrowed decoder) are ours;
+each is compared with every other implementation of the same case, and the
 ratio is peer time / our time (above 1 means we are faster).
 """
 import json
+import os
 import pathlib
 import sys
 
@@ -28,8 +30,13 @@ def fmt_ns(ns: float) -> str:
 
 
 def main() -> int:
-    root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "target/criterion")
+    args = sys.argv[1:]
+    root = pathlib.Path(args[0] if args else "target/criterion")
+    notes = args[1:]  # extra header lines, e.g. the date and load of the run
     results = load(root)
+    only = os.environ.get("ONLY", "").split()
+    if only:  # the benches of this run only, not older results in `root`
+        results = {k: v for k, v in results.items() if k.split("/", 1)[0] in only}
     cases = {}
     for full_id, ns in results.items():
         case, _, imp = full_id.rpartition("/")
@@ -37,20 +44,23 @@ def main() -> int:
     print("# Benchmark results\n")
     print("Written by `scripts/bench` from criterion medians measured in one run "
           "on the machine that ran it. Ratio = peer time / our time.\n")
-    print("| case | ours | peer | peer time | ratio |")
-    print("|---|---|---|---|---|")
+    for note in notes:
+        print(f"{note}\n")
+    print("| case | ours | our time | peer | peer time | ratio |")
+    print("|---|---|---|---|---|---|")
     for case in sorted(cases):
         imps = cases[case]
-        ours = imps.get("ours")
-        peers = {k: v for k, v in imps.items() if k != "ours"}
-        if ours is None:
+        mine = {k: v for k, v in imps.items() if k == "ours" or k.startswith("ours_")}
+        peers = {k: v for k, v in imps.items() if k not in mine}
+        if not mine:
             for imp, ns in sorted(imps.items()):
-                print(f"| {case}/{imp} | {fmt_ns(ns)} | | | |")
+                print(f"| {case}/{imp} | | {fmt_ns(ns)} | | | |")
             continue
-        if not peers:
-            print(f"| {case} | {fmt_ns(ours)} | | | |")
-        for peer, ns in sorted(peers.items()):
-            print(f"| {case} | {fmt_ns(ours)} | {peer} | {fmt_ns(ns)} | {ns / ours:.2f}× |")
+        for name, ours in sorted(mine.items()):
+            if not peers:
+                print(f"| {case} | {name} | {fmt_ns(ours)} | | | |")
+            for peer, ns in sorted(peers.items()):
+                print(f"| {case} | {name} | {fmt_ns(ours)} | {peer} | {fmt_ns(ns)} | {ns / ours:.2f}× |")
     return 0
 
 
