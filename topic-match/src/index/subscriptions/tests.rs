@@ -1,3 +1,4 @@
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::*;
@@ -165,4 +166,47 @@ fn mqtt_3_3_2_2_match_str_validates_like_topic_name() {
     let mut n = 0;
     index.for_each_match_str("a/b", |_| n += 1).unwrap();
     assert_eq!(n, 2);
+}
+
+/// (ShareName, members) of the matching shared groups.
+type Groups = Vec<(String, Vec<u32>)>;
+
+#[test]
+fn slices_hold_each_filters_values_and_survive_swap_removal() {
+    let mut index = SubscriptionIndex::new();
+    for v in 0..5 {
+        index.insert(&f("a/+"), v).unwrap();
+    }
+    index.insert(&f("a/b"), 10).unwrap();
+    index.insert(&f("a/#"), 20).unwrap();
+    index
+        .insert_shared(&SharedSubscription::new("$share/g/a/b").unwrap(), 30)
+        .unwrap();
+    let collect = |index: &SubscriptionIndex<u32>| -> (Vec<Vec<u32>>, Groups) {
+        let mut slices = Vec::new();
+        let mut groups = Vec::new();
+        index.for_each_match_slices(&t("a/b"), |m| match m {
+            MatchSlice::Subscribers(values) => slices.push(values.to_vec()),
+            MatchSlice::Shared(g) => groups.push((g.name().to_owned(), g.member_slice().to_vec())),
+        });
+        slices.sort();
+        (slices, groups)
+    };
+    let (slices, groups) = collect(&index);
+    assert_eq!(
+        slices,
+        [alloc::vec![0, 1, 2, 3, 4], alloc::vec![10], alloc::vec![20]]
+    );
+    assert_eq!(groups, [("g".into(), alloc::vec![30])]);
+    // Removing from the middle moves the last value into the gap.
+    assert_eq!(index.remove(&f("a/+"), &1), Some(1));
+    let (slices, _) = collect(&index);
+    assert_eq!(slices[0], [0, 4, 2, 3]);
+    index.shrink_to_fit();
+    assert_eq!(collect(&index).0[0], [0, 4, 2, 3]);
+    let mut n = 0;
+    index.for_each_match_slices_str("a/b", |_| n += 1).unwrap();
+    assert_eq!(n, 4);
+    assert!(index.for_each_match_slices_str("a/+", |_| n += 1).is_err());
+    assert_eq!(n, 4);
 }
