@@ -2,32 +2,18 @@
 //!
 //! Wildcard-free filters are kept whole in their own interner, so they
 //! cost one hash look-up of the topic; filters with `+` or `#` live in a
-//! trie over interned levels, walked depth-first with parent links instead
-//! of a stack, so a match allocates nothing and recursion depth is zero
+//! trie over interned levels, walked one topic level at a time (see
+//! `walk.rs`), so a match allocates nothing and recursion depth is zero
 //! whatever the topic.
 
 use alloc::vec::Vec;
 use core::iter::FusedIterator;
 
 use super::interner::Interner;
-use super::trie::{Node, ROOT, Trie};
+use super::trie::Trie;
 use super::values::Lists;
-use super::{CapacityError, NONE, PLUS, idx, level_at, next_id, prev_level_start};
+use super::{CapacityError, NONE, idx, next_id};
 use crate::{SharedSubscription, SubscribeFilter, TopicError, TopicFilter, TopicName};
-
-/// How many topic levels [`SubscriptionIndex::for_each_match`] resolves to
-/// interned ids up front (on the stack); deeper levels are looked up when
-/// reached.
-const CACHED_LEVELS: usize = 16;
-
-/// A level of [`LevelIds`] not looked up yet (no level id equals `PLUS`).
-const UNRESOLVED: u32 = PLUS;
-
-/// Interned ids of a topic's first levels; `NONE` for a level that is not
-/// interned (no filter has it, so no literal edge can match it).
-struct LevelIds {
-    ids: [u32; CACHED_LEVELS],
-}
 
 /// A shared subscription group at one node: (ShareName, filter).
 #[derive(Debug, Clone, Copy)]
@@ -633,148 +619,12 @@ impl<T> SubscriptionIndex<T> {
         Ok(())
     }
 
-    fn visit<'a>(&'a self, topic: &str, f: &mut impl FnMut(MatchSlice<'a, T>)) {
-        // Exact filters: the topic itself is the key.
-        if let Some(id) = self.exact.get(topic) {
-            self.report(self.heads(Place::Exact(id)), f);
-        }
-        if self.wild.is_empty() {
-            return;
-        }
-        // Interned ids of the first levels, each looked up at most once.
-        let mut ids = LevelIds {
-            ids: [UNRESOLVED; CACHED_LEVELS],
-        };
-        self.visit_wild(topic, &mut ids, f);
-    }
-
-    /// The interned id of `level` (level number `depth` of the topic).
-    /// Resolved on first use: the walk often needs only a few levels.
-    fn level_id(&self, ids: &mut LevelIds, depth: usize, level: &str) -> Option<u32> {
-        let id = match ids.ids.get_mut(depth) {
-            Some(slot) => {
-                if *slot == UNRESOLVED {
-                    *slot = self.levels.get(level).unwrap_or(NONE);
-                }
-                *slot
-            }
-            None => self.levels.get(level).unwrap_or(NONE),
-        };
-        (id != NONE).then_some(id)
-    }
-
     /// Number of subscriptions and shared groups matching `topic`.
     #[must_use]
     pub fn count_matches(&self, topic: &TopicName) -> usize {
         let mut n = 0;
         self.for_each_match(topic, |_| n += 1);
         n
-    }
-
-    #[inline]
-    fn report<'a>(&'a self, heads: Head, f: &mut impl FnMut(MatchSlice<'a, T>)) {
-        if heads.subs != NONE {
-            let values = self.values.get(heads.subs);
-            if !values.is_empty() {
-                f(MatchSlice::Subscribers(values));
-            }
-        }
-        let mut g = heads.groups;
-        while let Some(group) = self.groups.get(idx(g)) {
-            f(MatchSlice::Shared(SharedGroup {
-                name: self.levels.resolve(group.name),
-                filter: self.levels.resolve(group.filter),
-                members: self.values.get(group.members),
-            }));
-            g = group.next;
-        }
-    }
-
-    fn report_node<'a>(&'a self, node: &Node, f: &mut impl FnMut(MatchSlice<'a, T>)) {
-        self.report(
-            Head {
-                subs: node.subs,
-                groups: node.groups,
-            },
-            f,
-        );
-    }
-
-    /// Depth-first walk of the wildcard trie driven by the topic, using the
-    /// parent links to come back up: no stack, no recursion.
-    fn visit_wild<'a>(
-        &'a self,
-        topic: &str,
-        ids: &mut LevelIds,
-        f: &mut impl FnMut(MatchSlice<'a, T>),
-    ) {
-        #[derive(Clone, Copy)]
-        enum Step {
-            Enter,
-            TryPlus,
-            Leave,
-        }
-        let trie = &self.wild;
-        let dollar = topic.starts_with('$');
-        let end = topic.len() + 1;
-        let (mut node, mut depth, mut pos, mut step) = (ROOT, 0usize, 0usize, Step::Enter);
-        loop {
-            let Some(n) = trie.node(node) else { return };
-            // MQTT-4.7.2-1: no wildcard at the first level for `$` topics.
-            let wild_ok = !(dollar && depth == 0);
-            match step {
-                Step::Enter => {
-                    // `#` matches this level's parent and everything below.
-                    if wild_ok {
-                        self.report(
-                            Head {
-                                subs: n.hash_subs,
-                                groups: n.hash_groups,
-                            },
-                            f,
-                        );
-                    }
-                    if pos >= end {
-                        self.report_node(n, f);
-                        step = Step::Leave;
-                        continue;
-                    }
-                    let (level, next) = level_at(topic, pos);
-                    // A node without literal children needs no look-up.
-                    let child = if n.children == 0 {
-                        None
-                    } else {
-                        self.level_id(ids, depth, level)
-                            .and_then(|id| trie.child(node, id))
-                    };
-                    match child {
-                        Some(c) => {
-                            (node, depth, pos) = (c, depth + 1, next);
-                        }
-                        None => step = Step::TryPlus,
-                    }
-                }
-                Step::TryPlus => {
-                    if wild_ok && n.plus != NONE {
-                        let (_, next) = level_at(topic, pos);
-                        (node, depth, pos, step) = (n.plus, depth + 1, next, Step::Enter);
-                    } else {
-                        step = Step::Leave;
-                    }
-                }
-                Step::Leave => {
-                    if node == ROOT {
-                        return;
-                    }
-                    step = if n.level == PLUS {
-                        Step::Leave
-                    } else {
-                        Step::TryPlus
-                    };
-                    (node, depth, pos) = (n.parent, depth - 1, prev_level_start(topic, pos));
-                }
-            }
-        }
     }
 
     /// Heap bytes held by the index structure, not counting what the
@@ -832,6 +682,8 @@ fn per_subscriber<'a, T: 'a>(mut f: impl FnMut(Match<'a, T>)) -> impl FnMut(Matc
         MatchSlice::Shared(g) => f(Match::Shared(g)),
     }
 }
+
+mod walk;
 
 #[cfg(test)]
 mod tests;

@@ -2,6 +2,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::*;
+use crate::index::trie::ROOT;
 
 fn f(s: &str) -> TopicFilter {
     TopicFilter::new(s).unwrap()
@@ -209,4 +210,40 @@ fn slices_hold_each_filters_values_and_survive_swap_removal() {
     assert_eq!(n, 4);
     assert!(index.for_each_match_slices_str("a/+", |_| n += 1).is_err());
     assert_eq!(n, 4);
+}
+
+#[test]
+fn frontier_overflow_falls_back_to_the_depth_first_walk() {
+    // Every filter of 6 levels, each `a` or `+`, with and without `/#`:
+    // 64 nodes match `a/a/a/a/a/a` at depth 6, more than one frontier holds.
+    let mut index = SubscriptionIndex::new();
+    let mut all = Vec::new();
+    for bits in 0..64u32 {
+        let levels: Vec<&str> = (0..6)
+            .map(|i| if bits & (1 << i) == 0 { "a" } else { "+" })
+            .collect();
+        let plain = levels.join("/");
+        let hash = alloc::format!("{plain}/#");
+        for (n, filter) in [plain, hash].into_iter().enumerate() {
+            let value = bits * 2 + n as u32;
+            index.insert(&f(&filter), value).unwrap();
+            all.push((filter, value));
+        }
+    }
+    for topic in [
+        "a/a/a/a/a/a",
+        "a/b/a/a/a/a",
+        "a/a/a/a/a/a/x",
+        "a/a/a",
+        "$a/a/a/a/a/a",
+    ] {
+        let mut want: Vec<u32> = all
+            .iter()
+            .filter(|(filter, _)| crate::matches(filter, topic))
+            .map(|(_, v)| *v)
+            .collect();
+        want.sort_unstable();
+        assert_eq!(plain(&index, topic), want, "{topic}");
+    }
+    assert_eq!(plain(&index, "a/a/a/a/a/a").len(), 128);
 }
