@@ -21,17 +21,31 @@ struct LevelIds {
 
 impl<T> SubscriptionIndex<T> {
     pub(super) fn visit<'a>(&'a self, topic: &str, f: &mut impl FnMut(MatchSlice<'a, T>)) {
-        // Exact filters: the topic itself is the key.
-        if let Some(id) = self.exact.get(topic) {
-            self.report(self.heads(Place::Exact(id)), f);
-        }
         if self.wild.is_empty() {
+            // Exact filters: the topic itself is the key.
+            if let Some(id) = self.exact.get(topic) {
+                self.report(self.heads(Place::Exact(id)), f);
+            }
             return;
         }
         // Interned ids of the first levels, each looked up at most once.
+        // They are looked up together first: the look-ups do not depend on
+        // one another (nor on the exact look-up), so their cache misses
+        // overlap instead of each waiting for the walk to need it. The
+        // first level no filter has stops this (a literal edge can match
+        // none of its nodes); deeper levels are then looked up when needed.
         let mut ids = LevelIds {
             ids: [UNRESOLVED; CACHED_LEVELS],
         };
+        for (slot, level) in ids.ids.iter_mut().zip(topic.split('/')) {
+            *slot = self.levels.get(level).unwrap_or(NONE);
+            if *slot == NONE {
+                break;
+            }
+        }
+        if let Some(id) = self.exact.get(topic) {
+            self.report(self.heads(Place::Exact(id)), f);
+        }
         self.visit_levels(topic, &mut ids, f);
     }
 
