@@ -156,8 +156,9 @@ impl<T> FusedIterator for SharedMembers<'_, T> {}
 ///   [`SubscriptionIndex::for_each_match_slices`] hands out the values of
 ///   each matching filter as one slice.
 /// - Compact: interned filter and level strings, 32-byte nodes in an
-///   arena, 12-byte edge-table entries, 32-bit links, a filter's single
-///   value stored inline.
+///   arena, 12-byte edge-table entries, 32-bit links; a filter's single
+///   value sits in an `Option<T>` slot of an arena (no heap block of its
+///   own), two or more values in one `Vec`.
 /// - The index holds a multiset: inserting the same `(filter, value)` twice
 ///   keeps both.
 ///
