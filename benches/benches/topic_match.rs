@@ -2,7 +2,9 @@
 //! 1 M subscriptions. Ids are `topic_match/<case>/<implementation>`.
 //!
 //! Cases: `build_*` (insert every filter), `match_*` (parse one topic and
-//! collect the ids of every matching subscription), `retained_1M_wildcard`
+//! collect the ids of every matching subscription: `ours` copies one slice
+//! per matching filter, as the peers do; `ours_each` takes the values one
+//! call at a time through the per-subscription API), `retained_1M_wildcard`
 //! (visit the retained topics matching a wildcard filter among 1 M).
 //! Heap bytes per subscription (counting global allocator) are printed as
 //! `topic_match/bytes_per_sub/...` lines, not measured by criterion.
@@ -26,7 +28,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use topic_match::{Match, RetainedIndex, SubscriptionIndex, TopicFilter, TopicName};
+use topic_match::{Match, MatchSlice, RetainedIndex, SubscriptionIndex, TopicFilter, TopicName};
 
 /// Counts live heap bytes so the benches can report bytes per subscription.
 struct Counting;
@@ -189,6 +191,22 @@ impl HashTrie {
         node.subs.push(id);
     }
 
+    /// Number of distinct filters (non-empty lists) matching `levels`.
+    fn count_filters(&self, levels: &[&str], first: bool) -> usize {
+        let wild = !(first && levels.first().is_some_and(|l| l.starts_with('$')));
+        let mut n = usize::from(wild && !self.hash.is_empty());
+        let Some((level, rest)) = levels.split_first() else {
+            return n + usize::from(!self.subs.is_empty());
+        };
+        if let Some(child) = self.children.get(*level) {
+            n += child.count_filters(rest, false);
+        }
+        if wild && let Some(plus) = &self.plus {
+            n += plus.count_filters(rest, false);
+        }
+        n
+    }
+
     fn collect(&self, levels: &[&str], first: bool, out: &mut Vec<u32>) {
         let wild = !(first && levels.first().is_some_and(|l| l.starts_with('$')));
         if wild {
@@ -225,9 +243,24 @@ fn build_hashtrie(filters: &[String]) -> HashTrie {
     trie
 }
 
+/// The slice API: one `extend_from_slice` per matching filter, as the
+/// paho and hashtrie rows do.
 fn match_ours(index: &SubscriptionIndex<u32>, topic: &str, out: &mut Vec<u32>) {
     out.clear();
     // Validates the topic name (as `TopicName::new` does) without allocating.
+    index
+        .for_each_match_slices_str(topic, |m| match m {
+            MatchSlice::Subscribers(ids) => out.extend_from_slice(ids),
+            MatchSlice::Shared(g) => out.extend_from_slice(g.member_slice()),
+            _ => {}
+        })
+        .unwrap();
+}
+
+/// The per-subscription API (`for_each_match_str`, one call per value), as
+/// a broker that merges deliveries per client uses it.
+fn match_ours_each(index: &SubscriptionIndex<u32>, topic: &str, out: &mut Vec<u32>) {
+    out.clear();
     index
         .for_each_match_str(topic, |m| match m {
             Match::Subscriber(id) => out.push(*id),
@@ -277,20 +310,37 @@ fn bench_size(c: &mut Criterion, n: usize, label: &str) {
     // Sanity: both give the same answers on the workload topics, and report
     // the average number of matches per topic.
     let (mut a, mut b) = (Vec::new(), Vec::new());
-    let mut total = 0;
+    let (mut total, mut distinct) = (0, 0);
     for t in &topics {
         match_ours(&ours, t, &mut a);
         match_hashtrie(&hashtrie, t, &mut b);
         a.sort_unstable();
         b.sort_unstable();
         assert_eq!(a, b, "ours and hashtrie disagree on {t}");
+        match_ours_each(&ours, t, &mut b);
+        b.sort_unstable();
+        assert_eq!(a, b, "the slice and per-subscription APIs disagree on {t}");
         total += a.len();
+        let levels: Vec<&str> = t.split('/').collect();
+        let filters = hashtrie.count_filters(&levels, true);
+        let mut slices = 0;
+        ours.for_each_match_slices_str(t, |_| slices += 1).unwrap();
+        assert_eq!(slices, filters, "one slice per matching filter on {t}");
+        distinct += filters;
     }
     let mean = total as f64 / topics.len() as f64;
+    let distinct = distinct as f64 / topics.len() as f64;
+    let filters_total = {
+        let mut all: Vec<&str> = filters.iter().map(String::as_str).collect();
+        all.sort_unstable();
+        all.dedup();
+        all.len()
+    };
     let plus = filters.iter().filter(|f| f.contains('+')).count();
     let hash = filters.iter().filter(|f| f.ends_with('#')).count();
     println!(
-        "topic_match/workload_{label}: {mean:.1} matching subscriptions per topic, \
+        "topic_match/workload_{label}: {mean:.1} matching subscriptions per topic \
+         on {distinct:.1} distinct matching filters; {filters_total} distinct filters; \
          {:.1} % of filters with `+`, {:.1} % with `#`",
         100.0 * plus as f64 / n as f64,
         100.0 * hash as f64 / n as f64,
@@ -335,6 +385,13 @@ fn bench_size(c: &mut Criterion, n: usize, label: &str) {
         bench.iter(|| {
             i = (i + 1) % topics.len();
             match_ours(&ours, black_box(&topics[i]), &mut out);
+            out.len()
+        });
+    });
+    group.bench_function(format!("match_{label}/ours_each"), |bench| {
+        bench.iter(|| {
+            i = (i + 1) % topics.len();
+            match_ours_each(&ours, black_box(&topics[i]), &mut out);
             out.len()
         });
     });

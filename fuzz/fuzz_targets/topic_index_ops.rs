@@ -6,8 +6,8 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use topic_match::{
-    Match, ProtocolVersion, RetainedIndex, SubscribeFilter, SubscriptionIndex, TopicFilter,
-    TopicName, matches,
+    Match, MatchSlice, ProtocolVersion, RetainedIndex, SubscribeFilter, SubscriptionIndex,
+    TopicFilter, TopicName, matches,
 };
 
 #[derive(Debug, Arbitrary)]
@@ -18,6 +18,9 @@ enum Op {
     Retain(Vec<u8>),
     Unretain(Vec<u8>),
     Lookup(Vec<u8>),
+    /// Drop the retained messages whose topic has a level among these
+    /// bytes' levels, or whose length modulo 4 is the first byte's.
+    Purge(Vec<u8>),
     Compact,
 }
 
@@ -104,6 +107,43 @@ fuzz_target!(|ops: Vec<Op>| {
                         (group, *v)
                     })
                     .collect();
+                // The slice API: one slice per matching filter (or group),
+                // holding exactly that filter's values.
+                let mut slices = Vec::new();
+                index
+                    .for_each_match_slices_str(&t, |m| match m {
+                        MatchSlice::Subscribers(values) => {
+                            assert!(!values.is_empty());
+                            slices.push((String::new(), sorted(values.to_vec())));
+                        }
+                        MatchSlice::Shared(g) => {
+                            assert_eq!(g.member_slice().len(), g.len());
+                            let key = format!("{}/{}", g.name(), g.filter());
+                            slices.push((key, sorted(g.member_slice().to_vec())));
+                        }
+                        _ => unreachable!(),
+                    })
+                    .unwrap();
+                let mut per_filter: Vec<(String, String, Vec<u8>)> = Vec::new();
+                for (s, v) in subs
+                    .iter()
+                    .filter(|(s, _)| matches(s.filter().as_str(), &t))
+                {
+                    let f = s.filter().as_str().to_owned();
+                    let g = s.group().map(|g| format!("{g}/{f}")).unwrap_or_default();
+                    match per_filter
+                        .iter_mut()
+                        .find(|(pg, pf, _)| *pg == g && *pf == f)
+                    {
+                        Some((_, _, vs)) => vs.push(*v),
+                        None => per_filter.push((g, f, vec![*v])),
+                    }
+                }
+                let want_slices: Vec<(String, Vec<u8>)> = per_filter
+                    .into_iter()
+                    .map(|(g, _, vs)| (g, sorted(vs)))
+                    .collect();
+                assert_eq!(sorted(slices), sorted(want_slices), "slices {t}");
                 assert_eq!(sorted(got), sorted(want), "publish {t}");
             }
             Op::Retain(t) => {
@@ -121,6 +161,25 @@ fuzz_target!(|ops: Vec<Op>| {
                 if let Ok(topic) = TopicName::new(&t) {
                     assert_eq!(retained.remove(&topic).is_some(), stored.contains(&t));
                     stored.retain(|s| *s != t);
+                }
+            }
+            Op::Purge(p) => {
+                let p = text(&p);
+                let len_mod = p.len() % 4;
+                let gone = |t: &str| {
+                    t.len() % 4 == len_mod || t.split('/').any(|l| p.split('/').any(|q| q == l))
+                };
+                let mut seen = 0;
+                retained.retain(|t, v: &mut String| {
+                    assert_eq!(t, v.as_str(), "retain passes each value's topic");
+                    seen += 1;
+                    !gone(t)
+                });
+                assert_eq!(seen, stored.len());
+                stored.retain(|t| !gone(t));
+                for t in &stored {
+                    let name = TopicName::new(t).unwrap();
+                    assert_eq!(retained.get(&name), Some(t));
                 }
             }
             Op::Lookup(f) => {

@@ -17,7 +17,7 @@ pub use filter::TopicFilter;
 pub use index::CapacityError;
 pub use index::deliveries::{Deliveries, Delivery, Subscriber};
 pub use index::retained::RetainedIndex;
-pub use index::subscriptions::{Match, SharedGroup, SharedMembers, SubscriptionIndex};
+pub use index::subscriptions::{Match, MatchSlice, SharedGroup, SharedMembers, SubscriptionIndex};
 pub use matching::matches;
 pub use profile::{AWS_MAX_SLASHES, AWS_MAX_TOPIC_LEN, Profile};
 pub use shared::{ProtocolVersion, SHARE_PREFIX, SharedSubscription, SubscribeFilter};

@@ -10,8 +10,8 @@
 
 use proptest::prelude::*;
 use topic_match::{
-    Match, ProtocolVersion, RetainedIndex, SubscribeFilter, SubscriptionIndex, TopicFilter,
-    TopicName, matches,
+    Match, MatchSlice, ProtocolVersion, RetainedIndex, SubscribeFilter, SubscriptionIndex,
+    TopicFilter, TopicName, matches,
 };
 
 /// Small alphabet so collisions (shared prefixes, equal levels) are common.
@@ -70,6 +70,66 @@ fn index_set(index: &SubscriptionIndex<u8>, topic: &TopicName) -> Vec<(String, u
     out
 }
 
+/// One matching filter or shared group as the slice API reports it:
+/// (group and filter, or empty for ordinary subscriptions; sorted values).
+type Slices = Vec<(String, Vec<u8>)>;
+
+/// What the slice API reports for `topic`: one item per filter or group.
+fn index_slices(index: &SubscriptionIndex<u8>, topic: &TopicName) -> Slices {
+    let mut out = Vec::new();
+    index.for_each_match_slices(topic, |m| match m {
+        MatchSlice::Subscribers(values) => {
+            assert!(!values.is_empty());
+            out.push((String::new(), values.to_vec()));
+        }
+        MatchSlice::Shared(g) => {
+            assert_eq!(g.member_slice().len(), g.len());
+            out.push((
+                format!("{}/{}", g.name(), g.filter()),
+                g.member_slice().to_vec(),
+            ));
+        }
+        _ => unreachable!(),
+    });
+    for (_, v) in &mut out {
+        v.sort();
+    }
+    out.sort();
+    out
+}
+
+/// The model of [`index_slices`]: the subscriptions on each matching filter
+/// (or shared group), grouped.
+fn model_slices(model: &[(SubscribeFilter, u8)], topic: &str) -> Slices {
+    let mut groups: Vec<(String, String, Vec<u8>)> = Vec::new();
+    for (s, v) in model
+        .iter()
+        .filter(|(s, _)| matches(s.filter().as_str(), topic))
+    {
+        let filter = s.filter().as_str().to_owned();
+        let group = s
+            .group()
+            .map(|g| format!("{g}/{filter}"))
+            .unwrap_or_default();
+        match groups
+            .iter_mut()
+            .find(|(g, f, _)| *g == group && *f == filter)
+        {
+            Some((_, _, values)) => values.push(*v),
+            None => groups.push((group, filter, vec![*v])),
+        }
+    }
+    let mut out: Slices = groups
+        .into_iter()
+        .map(|(g, _, mut values)| {
+            values.sort();
+            (g, values)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -109,6 +169,7 @@ proptest! {
                         .collect();
                     want.sort();
                     prop_assert_eq!(index_set(&index, &topic), want);
+                    prop_assert_eq!(index_slices(&index, &topic), model_slices(&model, &t));
                 }
             }
             prop_assert_eq!(index.len(), model.len());
@@ -146,6 +207,63 @@ proptest! {
             want.sort();
             prop_assert_eq!(got, want, "filter {}", f);
         }
+    }
+
+    #[test]
+    fn retained_retain_equals_linear_model(
+        topics in prop::collection::vec((topic(), 0u8..6), 0..40),
+        drop_tag in 0u8..6,
+        filters in prop::collection::vec(filter(), 1..6),
+        again in prop::collection::vec(topic(), 0..6),
+    ) {
+        let mut index = RetainedIndex::new();
+        let mut model: Vec<(String, u8)> = Vec::new();
+        for (t, tag) in topics {
+            let Ok(name) = TopicName::new(&t) else { continue };
+            index.insert(&name, (t.clone(), tag)).unwrap();
+            model.retain(|(m, _)| *m != t);
+            model.push((t, tag));
+        }
+        // Drop by value, and by topic: every topic with an empty level.
+        let keep = |t: &str, tag: u8| tag != drop_tag && !t.split('/').any(str::is_empty);
+        let mut visited = Vec::new();
+        index.retain(|t, (stored, tag)| {
+            assert_eq!(t, stored.as_str(), "retain passes the topic of the value");
+            visited.push(t.to_owned());
+            keep(t, *tag)
+        });
+        visited.sort();
+        let mut all: Vec<String> = model.iter().map(|(t, _)| t.clone()).collect();
+        all.sort();
+        prop_assert_eq!(visited, all, "each message visited once");
+        model.retain(|(t, tag)| keep(t, *tag));
+        prop_assert_eq!(index.len(), model.len());
+        // The index still answers like the model, after more inserts too.
+        for t in again {
+            let Ok(name) = TopicName::new(&t) else { continue };
+            index.insert(&name, (t.clone(), 0)).unwrap();
+            model.retain(|(m, _)| *m != t);
+            model.push((t, 0));
+        }
+        prop_assert_eq!(index.len(), model.len());
+        for (t, tag) in &model {
+            let name = TopicName::new(t).unwrap();
+            prop_assert_eq!(index.get(&name), Some(&(t.clone(), *tag)));
+        }
+        for f in filters {
+            let Ok(filter) = TopicFilter::new(&f) else { continue };
+            let mut got = Vec::new();
+            index.for_each_match(&filter, |(t, _): &(String, u8)| got.push(t.clone()));
+            got.sort();
+            let mut want: Vec<String> =
+                model.iter().map(|(t, _)| t.clone()).filter(|t| matches(&f, t)).collect();
+            want.sort();
+            prop_assert_eq!(got, want, "filter {}", f);
+        }
+        // Dropping everything frees every node.
+        index.retain(|_, _| false);
+        prop_assert!(index.is_empty());
+        prop_assert!(index.get(&TopicName::new("a").unwrap()).is_none());
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod interner;
 pub(crate) mod retained;
 pub(crate) mod subscriptions;
 mod trie;
+mod values;
 
 /// "No node / no entry" in the `u32` links of the arenas.
 const NONE: u32 = u32::MAX;

@@ -5,6 +5,7 @@
 //! the edge table, `+` over the children of one node, `#` over one subtree.
 //! The walk uses parent links instead of a stack.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 use core::hash::BuildHasher;
 
@@ -39,6 +40,22 @@ impl<T> Node<T> {
 }
 
 const ROOT: u32 = 0;
+
+/// Appends a level to the topic `path` at `depth` levels.
+fn push_level(path: &mut String, depth: &mut usize, level: &str) {
+    if *depth > 0 {
+        path.push('/');
+    }
+    path.push_str(level);
+    *depth += 1;
+}
+
+/// Drops the last level of the topic `path` (levels hold no `/`).
+fn pop_level(path: &mut String, depth: &mut usize) {
+    let keep = path.rfind('/').unwrap_or(0);
+    path.truncate(keep);
+    *depth = depth.saturating_sub(1);
+}
 
 /// Retained messages by topic name, with look-up by topic filter that
 /// visits only the matching branches.
@@ -206,10 +223,104 @@ impl<T> RetainedIndex<T> {
 
     /// Removes the retained message of `topic` and returns it.
     pub fn remove(&mut self, topic: &TopicName) -> Option<T> {
-        let mut node = self.find(topic.as_str())?;
+        let node = self.find(topic.as_str())?;
         let value = self.node_mut(node)?.value.take()?;
         self.len -= 1;
-        // Prune nodes that hold nothing.
+        self.prune(node);
+        Some(value)
+    }
+
+    /// Keeps only the retained messages for which `keep(topic, value)`
+    /// returns true, for instance to purge expired messages (MQTT 5.0
+    /// §3.3.2.3.3: a retained message whose Message Expiry Interval has
+    /// passed must not be sent). Visits every stored message once, in no
+    /// particular order, and frees the nodes left empty.
+    ///
+    /// ```
+    /// use topic_match::{RetainedIndex, TopicFilter, TopicName};
+    ///
+    /// let mut retained = RetainedIndex::new();
+    /// // (payload, expiry time)
+    /// retained.insert(&TopicName::new("a/b")?, ("on", 10))?;
+    /// retained.insert(&TopicName::new("a/c")?, ("off", 30))?;
+    /// retained.insert(&TopicName::new("d")?, ("idle", 5))?;
+    ///
+    /// let now = 20;
+    /// retained.retain(|_topic, (_, expires)| *expires > now);
+    /// assert_eq!(retained.len(), 1);
+    /// assert_eq!(retained.get(&TopicName::new("a/c")?), Some(&("off", 30)));
+    ///
+    /// retained.retain(|topic, _| topic != "a/c");
+    /// assert!(retained.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn retain(&mut self, mut keep: impl FnMut(&str, &mut T) -> bool) {
+        // Pre-order walk with parent links; `path` is the topic of `cur`.
+        let mut path = String::new();
+        let mut drop_ids = Vec::new();
+        let mut cur = self.node(ROOT).map_or(NONE, |n| n.first_child);
+        let mut depth = 0usize;
+        if cur != NONE {
+            push_level(
+                &mut path,
+                &mut depth,
+                self.levels.resolve(self.level_of(cur)),
+            );
+        }
+        while cur != NONE {
+            let levels = &self.levels;
+            let Some(n) = self.nodes.get_mut(idx(cur)) else {
+                break;
+            };
+            if let Some(v) = &mut n.value
+                && !keep(&path, v)
+            {
+                drop_ids.push(cur);
+            }
+            if n.first_child != NONE {
+                cur = n.first_child;
+                push_level(&mut path, &mut depth, levels.resolve(self.level_of(cur)));
+                continue;
+            }
+            // Climb until a node has a next sibling (or the root is reached).
+            loop {
+                let Some(n) = self.node(cur) else {
+                    cur = NONE;
+                    break;
+                };
+                pop_level(&mut path, &mut depth);
+                if n.next_sibling != NONE {
+                    cur = n.next_sibling;
+                    push_level(
+                        &mut path,
+                        &mut depth,
+                        self.levels.resolve(self.level_of(cur)),
+                    );
+                    break;
+                }
+                cur = n.parent;
+                if cur == ROOT {
+                    cur = NONE;
+                    break;
+                }
+            }
+        }
+        // Pruning frees only nodes without a value and without children, so
+        // the nodes still listed here stay in place until their turn.
+        for id in drop_ids {
+            if self.node_mut(id).and_then(|n| n.value.take()).is_some() {
+                self.len -= 1;
+                self.prune(id);
+            }
+        }
+    }
+
+    fn level_of(&self, node: u32) -> u32 {
+        self.node(node).map_or(NONE, |n| n.level)
+    }
+
+    /// Frees `node` and its ancestors while they hold no value and no child.
+    fn prune(&mut self, mut node: u32) {
         while node != ROOT {
             let Some(n) = self.node(node) else { break };
             if n.value.is_some() || n.first_child != NONE {
@@ -236,7 +347,6 @@ impl<T> RetainedIndex<T> {
             self.free = node;
             node = parent;
         }
-        Some(value)
     }
 
     /// Is `node` a child of the root whose level starts with `$`? Wildcards
@@ -359,5 +469,33 @@ impl<T> RetainedIndex<T> {
         self.levels.heap_bytes()
             + self.nodes.capacity() * core::mem::size_of::<Node<T>>()
             + self.edges.capacity() * (core::mem::size_of::<u32>() + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retain_false_frees_every_node_and_level() {
+        let mut index = RetainedIndex::new();
+        for t in ["a/b", "a/b/c", "/", "$SYS/x", "a//b", "z"] {
+            index.insert(&TopicName::new(t).unwrap(), ()).unwrap();
+        }
+        let mut seen = Vec::new();
+        index.retain(|t, ()| {
+            seen.push(String::from(t));
+            true
+        });
+        seen.sort();
+        assert_eq!(seen, ["$SYS/x", "/", "a//b", "a/b", "a/b/c", "z"]);
+        index.retain(|t, ()| t.len() > 1);
+        assert_eq!(index.len(), 4);
+        index.retain(|_, ()| false);
+        assert!(index.is_empty());
+        assert_eq!(index.edges.len(), 0);
+        assert_eq!(index.levels.get("a"), None);
+        let root = index.node(ROOT).unwrap();
+        assert_eq!(root.first_child, NONE);
     }
 }

@@ -2,38 +2,18 @@
 //!
 //! Wildcard-free filters are kept whole in their own interner, so they
 //! cost one hash look-up of the topic; filters with `+` or `#` live in a
-//! trie over interned levels, walked depth-first with parent links instead
-//! of a stack, so a match allocates nothing and recursion depth is zero
+//! trie over interned levels, walked one topic level at a time (see
+//! `walk.rs`), so a match allocates nothing and recursion depth is zero
 //! whatever the topic.
 
 use alloc::vec::Vec;
 use core::iter::FusedIterator;
 
 use super::interner::Interner;
-use super::trie::{Node, ROOT, Trie};
-use super::{CapacityError, NONE, PLUS, idx, level_at, next_id, prev_level_start};
+use super::trie::Trie;
+use super::values::Lists;
+use super::{CapacityError, NONE, idx, next_id};
 use crate::{SharedSubscription, SubscribeFilter, TopicError, TopicFilter, TopicName};
-
-/// How many topic levels [`SubscriptionIndex::for_each_match`] resolves to
-/// interned ids up front (on the stack); deeper levels are looked up when
-/// reached.
-const CACHED_LEVELS: usize = 16;
-
-/// A level of [`LevelIds`] not looked up yet (no level id equals `PLUS`).
-const UNRESOLVED: u32 = PLUS;
-
-/// Interned ids of a topic's first levels; `NONE` for a level that is not
-/// interned (no filter has it, so no literal edge can match it).
-struct LevelIds {
-    ids: [u32; CACHED_LEVELS],
-}
-
-/// A slot of the entry arena: a subscriber value in a singly linked list.
-#[derive(Debug, Clone)]
-enum Slot<T> {
-    Used { value: T, next: u32 },
-    Free { next: u32 },
-}
 
 /// A shared subscription group at one node: (ShareName, filter).
 #[derive(Debug, Clone, Copy)]
@@ -41,8 +21,8 @@ struct Group {
     name: u32,
     /// The whole filter, interned in `levels` (for [`SharedGroup::filter`]).
     filter: u32,
+    /// The members: a list in `values`.
     members: u32,
-    len: u32,
     next: u32,
 }
 
@@ -57,14 +37,26 @@ pub enum Match<'a, T> {
     Shared(SharedGroup<'a, T>),
 }
 
+/// What [`SubscriptionIndex::for_each_match_slices`] reports for a topic:
+/// one item per matching filter rather than per subscription.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum MatchSlice<'a, T> {
+    /// The ordinary subscriptions of one matching filter (never empty). A
+    /// filter is reported once per topic, so the slices of one match are
+    /// disjoint.
+    Subscribers(&'a [T]),
+    /// A shared subscription whose filter matches: the broker delivers to
+    /// one member of the group.
+    Shared(SharedGroup<'a, T>),
+}
+
 /// A shared subscription group (ShareName and filter) that matched.
 #[derive(Debug)]
 pub struct SharedGroup<'a, T> {
     name: &'a str,
     filter: &'a str,
-    len: u32,
-    head: u32,
-    entries: &'a [Slot<T>],
+    members: &'a [T],
 }
 
 impl<'a, T> SharedGroup<'a, T> {
@@ -98,44 +90,57 @@ impl<'a, T> SharedGroup<'a, T> {
     /// The number of members (at least 1).
     #[must_use]
     pub fn len(&self) -> usize {
-        idx(self.len)
+        self.members.len()
     }
 
     /// Always false: empty groups are removed.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.members.is_empty()
     }
 
-    /// The members, most recently subscribed first.
+    /// The members. Their order is the order of subscription until a member
+    /// is removed: removal moves the last member into the gap.
     #[must_use]
     pub fn members(&self) -> SharedMembers<'a, T> {
         SharedMembers {
-            next: self.head,
-            entries: self.entries,
+            inner: self.members.iter(),
         }
+    }
+
+    /// The members as one slice, in the order of [`SharedGroup::members`].
+    #[must_use]
+    pub fn member_slice(&self) -> &'a [T] {
+        self.members
     }
 }
 
 /// Iterator over the members of a [`SharedGroup`].
 #[derive(Debug)]
 pub struct SharedMembers<'a, T> {
-    next: u32,
-    entries: &'a [Slot<T>],
+    inner: core::slice::Iter<'a, T>,
 }
 
 impl<'a, T> Iterator for SharedMembers<'a, T> {
     type Item = &'a T;
     fn next(&mut self) -> Option<&'a T> {
-        match self.entries.get(idx(self.next))? {
-            Slot::Used { value, next } => {
-                self.next = *next;
-                Some(value)
-            }
-            Slot::Free { .. } => None,
-        }
+        self.inner.next()
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+    fn nth(&mut self, n: usize) -> Option<&'a T> {
+        self.inner.nth(n)
     }
 }
+
+impl<T> DoubleEndedIterator for SharedMembers<'_, T> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.inner.next_back()
+    }
+}
+
+impl<T> ExactSizeIterator for SharedMembers<'_, T> {}
 
 impl<T> FusedIterator for SharedMembers<'_, T> {}
 
@@ -148,8 +153,12 @@ impl<T> FusedIterator for SharedMembers<'_, T> {}
 ///   look-up of the topic, so they never pay for wildcard handling.
 /// - Matching visits every matching subscription through a callback and
 ///   allocates nothing; shared subscriptions are reported once per group.
-/// - Compact: interned filter and level strings, 28-byte nodes in an
-///   arena, 12-byte edge-table entries, 32-bit links.
+///   [`SubscriptionIndex::for_each_match_slices`] hands out the values of
+///   each matching filter as one slice.
+/// - Compact: interned filter and level strings, 32-byte nodes in an
+///   arena, 12-byte edge-table entries, 32-bit links; a filter's single
+///   value sits in an `Option<T>` slot of an arena (no heap block of its
+///   own), two or more values in one `Vec`.
 /// - The index holds a multiset: inserting the same `(filter, value)` twice
 ///   keeps both.
 ///
@@ -207,8 +216,8 @@ pub struct SubscriptionIndex<T> {
     /// The subscriptions of each exact filter, by its id in `exact`.
     exact_heads: Vec<Head>,
     wild: Trie,
-    entries: Vec<Slot<T>>,
-    free_entry: u32,
+    /// The subscriber values of every filter and shared group.
+    values: Lists<T>,
     groups: Vec<Group>,
     free_group: u32,
     len: usize,
@@ -229,8 +238,7 @@ impl<T> SubscriptionIndex<T> {
             exact: Interner::default(),
             exact_heads: Vec::new(),
             wild: Trie::new(),
-            entries: Vec::new(),
-            free_entry: NONE,
+            values: Lists::default(),
             groups: Vec::new(),
             free_group: NONE,
             len: 0,
@@ -333,52 +341,6 @@ impl<T> SubscriptionIndex<T> {
         }
     }
 
-    fn alloc_entry(&mut self, value: T, next: u32) -> Result<u32, CapacityError> {
-        let slot = Slot::Used { value, next };
-        if self.free_entry != NONE {
-            let id = self.free_entry;
-            let cell = self.entries.get_mut(idx(id)).ok_or(CapacityError)?;
-            self.free_entry = match cell {
-                Slot::Free { next } => *next,
-                Slot::Used { .. } => NONE,
-            };
-            *cell = slot;
-            Ok(id)
-        } else {
-            let id = next_id(self.entries.len())?;
-            self.entries.push(slot);
-            Ok(id)
-        }
-    }
-
-    fn free_entry_slot(&mut self, id: u32) -> Option<T> {
-        let cell = self.entries.get_mut(idx(id))?;
-        let old = core::mem::replace(
-            cell,
-            Slot::Free {
-                next: self.free_entry,
-            },
-        );
-        self.free_entry = id;
-        match old {
-            Slot::Used { value, .. } => Some(value),
-            Slot::Free { .. } => None,
-        }
-    }
-
-    fn entry_next(&self, id: u32) -> u32 {
-        match self.entries.get(idx(id)) {
-            Some(Slot::Used { next, .. }) => *next,
-            _ => NONE,
-        }
-    }
-
-    fn set_entry_next(&mut self, id: u32, to: u32) {
-        if let Some(Slot::Used { next, .. }) = self.entries.get_mut(idx(id)) {
-            *next = to;
-        }
-    }
-
     /// Adds the subscription `(filter, value)`.
     ///
     /// # Errors
@@ -387,7 +349,7 @@ impl<T> SubscriptionIndex<T> {
     pub fn insert(&mut self, filter: &TopicFilter, value: T) -> Result<(), CapacityError> {
         let place = self.place(filter)?;
         let mut heads = self.heads(place);
-        heads.subs = match self.alloc_entry(value, heads.subs) {
+        heads.subs = match self.values.push(heads.subs, value) {
             Ok(e) => e,
             Err(e) => {
                 self.prune(place);
@@ -432,7 +394,6 @@ impl<T> SubscriptionIndex<T> {
                 name,
                 filter: filter_id,
                 members: NONE,
-                len: 0,
                 next: heads.groups,
             };
             group = if self.free_group != NONE {
@@ -459,10 +420,9 @@ impl<T> SubscriptionIndex<T> {
             self.levels.release(name);
         }
         let head = self.groups.get(idx(group)).map_or(NONE, |g| g.members);
-        let entry = self.alloc_entry(value, head)?;
+        let members = self.values.push(head, value)?;
         if let Some(g) = self.groups.get_mut(idx(group)) {
-            g.members = entry;
-            g.len += 1;
+            g.members = members;
         }
         self.len += 1;
         Ok(())
@@ -483,30 +443,6 @@ impl<T> SubscriptionIndex<T> {
         }
     }
 
-    /// Unlinks the first entry of the list at `head` for which `pred` holds;
-    /// returns the new head and the value.
-    fn unlink(&mut self, head: u32, mut pred: impl FnMut(&T) -> bool) -> (u32, Option<T>) {
-        let mut prev = NONE;
-        let mut cur = head;
-        while cur != NONE {
-            let hit =
-                matches!(self.entries.get(idx(cur)), Some(Slot::Used { value, .. }) if pred(value));
-            let next = self.entry_next(cur);
-            if hit {
-                let new_head = if prev == NONE {
-                    next
-                } else {
-                    self.set_entry_next(prev, next);
-                    head
-                };
-                return (new_head, self.free_entry_slot(cur));
-            }
-            prev = cur;
-            cur = next;
-        }
-        (head, None)
-    }
-
     /// Removes one subscription on `filter` whose value satisfies `pred`
     /// and returns its value.
     pub fn remove_where(
@@ -516,7 +452,7 @@ impl<T> SubscriptionIndex<T> {
     ) -> Option<T> {
         let place = self.find_place(filter)?;
         let mut heads = self.heads(place);
-        let (head, value) = self.unlink(heads.subs, pred);
+        let (head, value) = self.values.remove_where(heads.subs, pred);
         let value = value?;
         heads.subs = head;
         self.set_heads(place, heads);
@@ -555,12 +491,11 @@ impl<T> SubscriptionIndex<T> {
             group = g.next;
         }
         let g = *self.groups.get(idx(group))?;
-        let (members, value) = self.unlink(g.members, pred);
+        let (members, value) = self.values.remove_where(g.members, pred);
         let value = value?;
         self.len -= 1;
         if let Some(cell) = self.groups.get_mut(idx(group)) {
             cell.members = members;
-            cell.len -= 1;
         }
         if members == NONE {
             // Last member: unlink and free the group.
@@ -593,8 +528,9 @@ impl<T> SubscriptionIndex<T> {
 
     /// Calls `f` once for every subscription whose filter matches `topic`,
     /// and once per matching shared group. Allocates nothing.
-    pub fn for_each_match<'a>(&'a self, topic: &TopicName, mut f: impl FnMut(Match<'a, T>)) {
-        self.visit(topic.as_str(), &mut f);
+    /// Built on [`SubscriptionIndex::for_each_match_slices`].
+    pub fn for_each_match<'a>(&'a self, topic: &TopicName, f: impl FnMut(Match<'a, T>)) {
+        self.visit(topic.as_str(), &mut per_subscriber(f));
     }
 
     /// [`SubscriptionIndex::for_each_match`] for a topic name held as text,
@@ -623,41 +559,65 @@ impl<T> SubscriptionIndex<T> {
     pub fn for_each_match_str<'a>(
         &'a self,
         topic: &str,
-        mut f: impl FnMut(Match<'a, T>),
+        f: impl FnMut(Match<'a, T>),
+    ) -> Result<(), TopicError> {
+        crate::topic::check_name(topic)?;
+        self.visit(topic, &mut per_subscriber(f));
+        Ok(())
+    }
+
+    /// Calls `f` once per filter whose ordinary subscriptions match `topic`,
+    /// with all their values as one slice, and once per matching shared
+    /// group. This is the fast way to collect the subscribers of a topic: a
+    /// broker copies each slice (`extend_from_slice`) instead of taking the
+    /// values one call at a time. Allocates nothing.
+    ///
+    /// Within one filter the values are in subscription order until one is
+    /// removed: removal moves the filter's last value into the gap.
+    ///
+    /// ```
+    /// use topic_match::{MatchSlice, SubscriptionIndex, TopicFilter, TopicName};
+    ///
+    /// let mut index = SubscriptionIndex::new();
+    /// for client in [1, 2, 3] {
+    ///     index.insert(&TopicFilter::new("sensors/+/temp")?, client)?;
+    /// }
+    /// index.insert(&TopicFilter::new("sensors/7/temp")?, 4)?;
+    ///
+    /// let (mut ids, mut filters) = (Vec::new(), 0);
+    /// index.for_each_match_slices(&TopicName::new("sensors/7/temp")?, |m| {
+    ///     if let MatchSlice::Subscribers(values) = m {
+    ///         ids.extend_from_slice(values);
+    ///         filters += 1;
+    ///     }
+    /// });
+    /// ids.sort();
+    /// assert_eq!((ids, filters), (vec![1, 2, 3, 4], 2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn for_each_match_slices<'a>(
+        &'a self,
+        topic: &TopicName,
+        mut f: impl FnMut(MatchSlice<'a, T>),
+    ) {
+        self.visit(topic.as_str(), &mut f);
+    }
+
+    /// [`SubscriptionIndex::for_each_match_slices`] for a topic name held as
+    /// text: checks the topic-name rules as
+    /// [`SubscriptionIndex::for_each_match_str`] does, then matches.
+    ///
+    /// # Errors
+    /// The first topic-name rule `topic` breaks, as for [`TopicName::new`];
+    /// then `f` is not called.
+    pub fn for_each_match_slices_str<'a>(
+        &'a self,
+        topic: &str,
+        mut f: impl FnMut(MatchSlice<'a, T>),
     ) -> Result<(), TopicError> {
         crate::topic::check_name(topic)?;
         self.visit(topic, &mut f);
         Ok(())
-    }
-
-    fn visit<'a>(&'a self, topic: &str, f: &mut impl FnMut(Match<'a, T>)) {
-        // Exact filters: the topic itself is the key.
-        if let Some(id) = self.exact.get(topic) {
-            self.report(self.heads(Place::Exact(id)), f);
-        }
-        if self.wild.is_empty() {
-            return;
-        }
-        // Interned ids of the first levels, each looked up at most once.
-        let mut ids = LevelIds {
-            ids: [UNRESOLVED; CACHED_LEVELS],
-        };
-        self.visit_wild(topic, &mut ids, f);
-    }
-
-    /// The interned id of `level` (level number `depth` of the topic).
-    /// Resolved on first use: the walk often needs only a few levels.
-    fn level_id(&self, ids: &mut LevelIds, depth: usize, level: &str) -> Option<u32> {
-        let id = match ids.ids.get_mut(depth) {
-            Some(slot) => {
-                if *slot == UNRESOLVED {
-                    *slot = self.levels.get(level).unwrap_or(NONE);
-                }
-                *slot
-            }
-            None => self.levels.get(level).unwrap_or(NONE),
-        };
-        (id != NONE).then_some(id)
     }
 
     /// Number of subscriptions and shared groups matching `topic`.
@@ -666,114 +626,6 @@ impl<T> SubscriptionIndex<T> {
         let mut n = 0;
         self.for_each_match(topic, |_| n += 1);
         n
-    }
-
-    fn report<'a>(&'a self, heads: Head, f: &mut impl FnMut(Match<'a, T>)) {
-        let mut e = heads.subs;
-        while let Some(Slot::Used { value, next }) = self.entries.get(idx(e)) {
-            f(Match::Subscriber(value));
-            // After `shrink_to_fit` a list is contiguous: taking `e + 1` when
-            // the link says so lets the CPU run ahead instead of waiting for
-            // each link to load.
-            e = if *next == e.wrapping_add(1) {
-                e.wrapping_add(1)
-            } else {
-                *next
-            };
-        }
-        let mut g = heads.groups;
-        while let Some(group) = self.groups.get(idx(g)) {
-            f(Match::Shared(SharedGroup {
-                name: self.levels.resolve(group.name),
-                filter: self.levels.resolve(group.filter),
-                len: group.len,
-                head: group.members,
-                entries: &self.entries,
-            }));
-            g = group.next;
-        }
-    }
-
-    fn report_node<'a>(&'a self, node: &Node, f: &mut impl FnMut(Match<'a, T>)) {
-        self.report(
-            Head {
-                subs: node.subs,
-                groups: node.groups,
-            },
-            f,
-        );
-    }
-
-    /// Depth-first walk of the wildcard trie driven by the topic, using the
-    /// parent links to come back up: no stack, no recursion.
-    fn visit_wild<'a>(&'a self, topic: &str, ids: &mut LevelIds, f: &mut impl FnMut(Match<'a, T>)) {
-        #[derive(Clone, Copy)]
-        enum Step {
-            Enter,
-            TryPlus,
-            Leave,
-        }
-        let trie = &self.wild;
-        let dollar = topic.starts_with('$');
-        let end = topic.len() + 1;
-        let (mut node, mut depth, mut pos, mut step) = (ROOT, 0usize, 0usize, Step::Enter);
-        loop {
-            let Some(n) = trie.node(node) else { return };
-            // MQTT-4.7.2-1: no wildcard at the first level for `$` topics.
-            let wild_ok = !(dollar && depth == 0);
-            match step {
-                Step::Enter => {
-                    // `#` matches this level's parent and everything below.
-                    if wild_ok {
-                        self.report(
-                            Head {
-                                subs: n.hash_subs,
-                                groups: n.hash_groups,
-                            },
-                            f,
-                        );
-                    }
-                    if pos >= end {
-                        self.report_node(n, f);
-                        step = Step::Leave;
-                        continue;
-                    }
-                    let (level, next) = level_at(topic, pos);
-                    // A node without literal children needs no look-up.
-                    let child = if n.children == 0 {
-                        None
-                    } else {
-                        self.level_id(ids, depth, level)
-                            .and_then(|id| trie.child(node, id))
-                    };
-                    match child {
-                        Some(c) => {
-                            (node, depth, pos) = (c, depth + 1, next);
-                        }
-                        None => step = Step::TryPlus,
-                    }
-                }
-                Step::TryPlus => {
-                    if wild_ok && n.plus != NONE {
-                        let (_, next) = level_at(topic, pos);
-                        (node, depth, pos, step) = (n.plus, depth + 1, next, Step::Enter);
-                    } else {
-                        step = Step::Leave;
-                    }
-                }
-                Step::Leave => {
-                    if node == ROOT {
-                        return;
-                    }
-                    step = if n.level == PLUS {
-                        Step::Leave
-                    } else {
-                        Step::TryPlus
-                    };
-                    (node, depth, pos) = (n.parent, depth - 1, prev_level_start(topic, pos));
-                }
-            }
-        }
     }
 
     /// Heap bytes held by the index structure, not counting what the
@@ -785,32 +637,18 @@ impl<T> SubscriptionIndex<T> {
             + self.exact.heap_bytes()
             + self.exact_heads.capacity() * core::mem::size_of::<Head>()
             + self.wild.heap_bytes()
-            + self.entries.capacity() * core::mem::size_of::<Slot<T>>()
+            + self.values.heap_bytes()
             + self.groups.capacity() * core::mem::size_of::<Group>()
     }
 
-    /// Releases spare capacity and lays out the subscriptions of each node
-    /// (and of each shared group) contiguously, so matching reads them
-    /// sequentially. Call it after a bulk load; it takes O(len) time.
+    /// Releases spare capacity, the one of every filter's value list
+    /// included. Call it after a bulk load; it takes O(len) time.
     pub fn shrink_to_fit(&mut self) {
         self.levels.shrink_to_fit();
         self.exact.shrink_to_fit();
         self.exact_heads.shrink_to_fit();
         self.wild.shrink_to_fit();
-        let mut old = core::mem::take(&mut self.entries);
-        let mut new = Vec::with_capacity(self.len);
-        for head in &mut self.exact_heads {
-            head.subs = move_list(&mut old, &mut new, head.subs);
-        }
-        for node in &mut self.wild.nodes {
-            node.subs = move_list(&mut old, &mut new, node.subs);
-            node.hash_subs = move_list(&mut old, &mut new, node.hash_subs);
-        }
-        for group in &mut self.groups {
-            group.members = move_list(&mut old, &mut new, group.members);
-        }
-        self.entries = new;
-        self.free_entry = NONE;
+        self.values.shrink_to_fit();
         self.groups.shrink_to_fit();
     }
 }
@@ -838,29 +676,15 @@ impl Head {
     };
 }
 
-/// Moves the list starting at `head` from `old` to the end of `new`,
-/// contiguously; returns its new head.
-fn move_list<T>(old: &mut [Slot<T>], new: &mut Vec<Slot<T>>, head: u32) -> u32 {
-    // `new` never holds more entries than `old`, whose ids fit in u32.
-    let new_head = u32::try_from(new.len()).unwrap_or(NONE);
-    let mut cur = head;
-    let mut moved = false;
-    while let Some(slot) = old.get_mut(idx(cur)) {
-        let Slot::Used { value, next } = core::mem::replace(slot, Slot::Free { next: NONE }) else {
-            break;
-        };
-        let link = u32::try_from(new.len() + 1).unwrap_or(NONE);
-        new.push(Slot::Used { value, next: link });
-        moved = true;
-        cur = next;
+/// Adapts a per-subscription callback to the per-filter walk.
+fn per_subscriber<'a, T: 'a>(mut f: impl FnMut(Match<'a, T>)) -> impl FnMut(MatchSlice<'a, T>) {
+    move |m| match m {
+        MatchSlice::Subscribers(values) => values.iter().for_each(|v| f(Match::Subscriber(v))),
+        MatchSlice::Shared(g) => f(Match::Shared(g)),
     }
-    if let Some(Slot::Used { next, .. }) = new.last_mut()
-        && moved
-    {
-        *next = NONE;
-    }
-    if moved { new_head } else { NONE }
 }
+
+mod walk;
 
 #[cfg(test)]
 mod tests;

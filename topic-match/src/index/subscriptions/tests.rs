@@ -1,6 +1,8 @@
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use super::*;
+use crate::index::trie::ROOT;
 
 fn f(s: &str) -> TopicFilter {
     TopicFilter::new(s).unwrap()
@@ -165,4 +167,83 @@ fn mqtt_3_3_2_2_match_str_validates_like_topic_name() {
     let mut n = 0;
     index.for_each_match_str("a/b", |_| n += 1).unwrap();
     assert_eq!(n, 2);
+}
+
+/// (ShareName, members) of the matching shared groups.
+type Groups = Vec<(String, Vec<u32>)>;
+
+#[test]
+fn slices_hold_each_filters_values_and_survive_swap_removal() {
+    let mut index = SubscriptionIndex::new();
+    for v in 0..5 {
+        index.insert(&f("a/+"), v).unwrap();
+    }
+    index.insert(&f("a/b"), 10).unwrap();
+    index.insert(&f("a/#"), 20).unwrap();
+    index
+        .insert_shared(&SharedSubscription::new("$share/g/a/b").unwrap(), 30)
+        .unwrap();
+    let collect = |index: &SubscriptionIndex<u32>| -> (Vec<Vec<u32>>, Groups) {
+        let mut slices = Vec::new();
+        let mut groups = Vec::new();
+        index.for_each_match_slices(&t("a/b"), |m| match m {
+            MatchSlice::Subscribers(values) => slices.push(values.to_vec()),
+            MatchSlice::Shared(g) => groups.push((g.name().to_owned(), g.member_slice().to_vec())),
+        });
+        slices.sort();
+        (slices, groups)
+    };
+    let (slices, groups) = collect(&index);
+    assert_eq!(
+        slices,
+        [alloc::vec![0, 1, 2, 3, 4], alloc::vec![10], alloc::vec![20]]
+    );
+    assert_eq!(groups, [("g".into(), alloc::vec![30])]);
+    // Removing from the middle moves the last value into the gap.
+    assert_eq!(index.remove(&f("a/+"), &1), Some(1));
+    let (slices, _) = collect(&index);
+    assert_eq!(slices[0], [0, 4, 2, 3]);
+    index.shrink_to_fit();
+    assert_eq!(collect(&index).0[0], [0, 4, 2, 3]);
+    let mut n = 0;
+    index.for_each_match_slices_str("a/b", |_| n += 1).unwrap();
+    assert_eq!(n, 4);
+    assert!(index.for_each_match_slices_str("a/+", |_| n += 1).is_err());
+    assert_eq!(n, 4);
+}
+
+#[test]
+fn frontier_overflow_falls_back_to_the_depth_first_walk() {
+    // Every filter of 6 levels, each `a` or `+`, with and without `/#`:
+    // 64 nodes match `a/a/a/a/a/a` at depth 6, more than one frontier holds.
+    let mut index = SubscriptionIndex::new();
+    let mut all = Vec::new();
+    for bits in 0..64u32 {
+        let levels: Vec<&str> = (0..6)
+            .map(|i| if bits & (1 << i) == 0 { "a" } else { "+" })
+            .collect();
+        let plain = levels.join("/");
+        let hash = alloc::format!("{plain}/#");
+        for (n, filter) in [plain, hash].into_iter().enumerate() {
+            let value = bits * 2 + n as u32;
+            index.insert(&f(&filter), value).unwrap();
+            all.push((filter, value));
+        }
+    }
+    for topic in [
+        "a/a/a/a/a/a",
+        "a/b/a/a/a/a",
+        "a/a/a/a/a/a/x",
+        "a/a/a",
+        "$a/a/a/a/a/a",
+    ] {
+        let mut want: Vec<u32> = all
+            .iter()
+            .filter(|(filter, _)| crate::matches(filter, topic))
+            .map(|(_, v)| *v)
+            .collect();
+        want.sort_unstable();
+        assert_eq!(plain(&index, topic), want, "{topic}");
+    }
+    assert_eq!(plain(&index, "a/a/a/a/a/a").len(), 128);
 }
