@@ -14,44 +14,22 @@
 
 mod broker_common;
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, ChildStdout, Command, Stdio};
-use std::sync::mpsc;
-use std::thread;
-use std::time::Duration;
+use std::process::Command;
 
-use broker_common::{Broker, WAIT, peers, run_bounded};
+use broker_common::{Broker, Lines, WAIT, mosquitto_pub, paho_script, peers, run_bounded};
 
 fn mosquitto() -> bool {
     peers(&[&["mosquitto_pub", "--help"], &["mosquitto_sub", "--help"]])
 }
 
-fn pub_msg(b: &Broker, version: &str, topic: &str, msg: &str, extra: &[&str]) {
-    let out = run_bounded(
-        Command::new("mosquitto_pub")
-            .args(["-h", "127.0.0.1", "-p", &b.port(), "-V", version])
-            .args(["-t", topic, "-m", msg])
-            .args(extra),
-        WAIT,
-    );
-    assert!(
-        out.status.success(),
-        "mosquitto_pub failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// A running `mosquitto_sub` whose output lines arrive on a channel.
-struct Sub {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
+struct Sub(Lines);
 
 impl Sub {
     /// Subscribes `filters` and waits until it has received the retained
     /// `ready` message (publishing it first), so the subscription is active.
     fn start(b: &Broker, version: &str, filters: &[&str], count: usize, ready: &str) -> Self {
-        pub_msg(b, version, ready, "ready", &["-r", "-q", "1"]);
+        mosquitto_pub(b, version, ready, "ready", &["-r", "-q", "1"]);
         let mut cmd = Command::new("mosquitto_sub");
         cmd.args(["-h", "127.0.0.1", "-p", &b.port(), "-V", version])
             .args(["-q", "2", "-v", "-C", &(count + 1).to_string(), "-W", "10"])
@@ -59,47 +37,16 @@ impl Sub {
         for f in filters {
             cmd.args(["-t", f]);
         }
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn mosquitto_sub");
-        let lines = line_channel(child.stdout.take().unwrap());
-        let mut sub = Self { child, lines };
-        let first = sub.next_line().expect("subscriber got the ready message");
+        let sub = Self(Lines::spawn(&mut cmd));
+        let first = sub.0.line();
         assert!(first.starts_with(ready), "{first}");
         sub
     }
 
-    fn next_line(&mut self) -> Option<String> {
-        self.lines.recv_timeout(WAIT).ok()
-    }
-
     /// The next `n` lines (fewer if it exits or times out).
-    fn take(&mut self, n: usize) -> Vec<String> {
-        (0..n).map_while(|_| self.next_line()).collect()
+    fn take(&self, n: usize) -> Vec<String> {
+        (0..n).map_while(|_| self.0.next_line()).collect()
     }
-}
-
-impl Drop for Sub {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn line_channel(out: ChildStdout) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        for line in BufReader::new(out).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
 }
 
 fn wildcard_qos_0_1_2(version: &str) {
@@ -107,17 +54,17 @@ fn wildcard_qos_0_1_2(version: &str) {
         return;
     }
     let b = Broker::start();
-    let mut sub = Sub::start(&b, version, &["sensors/+/temp"], 3, "sensors/ready/temp");
-    pub_msg(&b, version, "sensors/a/temp", "zero", &["-q", "0"]);
-    pub_msg(&b, version, "sensors/b/temp", "one", &["-q", "1"]);
-    pub_msg(
+    let sub = Sub::start(&b, version, &["sensors/+/temp"], 3, "sensors/ready/temp");
+    mosquitto_pub(&b, version, "sensors/a/temp", "zero", &["-q", "0"]);
+    mosquitto_pub(&b, version, "sensors/b/temp", "one", &["-q", "1"]);
+    mosquitto_pub(
         &b,
         version,
         "sensors/b/humidity",
         "not matched",
         &["-q", "1"],
     );
-    pub_msg(&b, version, "sensors/c/temp", "two", &["-q", "2"]);
+    mosquitto_pub(&b, version, "sensors/c/temp", "two", &["-q", "2"]);
     assert_eq!(
         sub.take(3),
         [
@@ -145,20 +92,16 @@ fn mosquitto_qos_is_the_minimum_of_publish_and_subscription() {
     }
     let b = Broker::start();
     let port = b.port();
-    pub_msg(&b, "5", "q/ready", "ready", &["-r", "-q", "1"]);
-    let mut child = Command::new("mosquitto_sub")
-        .args(["-h", "127.0.0.1", "-p", &port, "-V", "5", "-q", "1"])
-        .args(["-t", "q/#", "-v", "-C", "3", "-W", "10", "-F", "%t %p q%q"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let rx = line_channel(child.stdout.take().unwrap());
-    assert!(rx.recv_timeout(WAIT).unwrap().starts_with("q/ready"));
-    pub_msg(&b, "5", "q/two", "x", &["-q", "2"]);
-    pub_msg(&b, "5", "q/zero", "y", &["-q", "0"]);
-    let got: Vec<String> = (0..2).map_while(|_| rx.recv_timeout(WAIT).ok()).collect();
-    let _ = child.kill();
-    let _ = child.wait();
+    mosquitto_pub(&b, "5", "q/ready", "ready", &["-r", "-q", "1"]);
+    let sub = Lines::spawn(
+        Command::new("mosquitto_sub")
+            .args(["-h", "127.0.0.1", "-p", &port, "-V", "5", "-q", "1"])
+            .args(["-t", "q/#", "-v", "-C", "3", "-W", "10", "-F", "%t %p q%q"]),
+    );
+    assert!(sub.line().starts_with("q/ready"));
+    mosquitto_pub(&b, "5", "q/two", "x", &["-q", "2"]);
+    mosquitto_pub(&b, "5", "q/zero", "y", &["-q", "0"]);
+    let got: Vec<String> = (0..2).map_while(|_| sub.next_line()).collect();
     assert_eq!(got, ["q/two x q1", "q/zero y q0"]);
 }
 
@@ -170,7 +113,7 @@ fn mosquitto_retained_message_reaches_later_subscriber_and_empty_payload_deletes
     let b = Broker::start();
     for version in ["311", "5"] {
         let topic = format!("retained/{version}");
-        pub_msg(&b, version, &topic, "kept", &["-r", "-q", "1"]);
+        mosquitto_pub(&b, version, &topic, "kept", &["-r", "-q", "1"]);
         let out = run_bounded(
             Command::new("mosquitto_sub")
                 .args(["-h", "127.0.0.1", "-p", &b.port(), "-V", version])
@@ -183,8 +126,8 @@ fn mosquitto_retained_message_reaches_later_subscriber_and_empty_payload_deletes
         assert!(line.ends_with("kept r1\n"), "{line:?}");
     }
     // An empty retained payload deletes it (MQTT-3.3.1-10).
-    pub_msg(&b, "311", "retained/311", "", &["-r"]);
-    pub_msg(&b, "5", "retained/5", "", &["-r"]);
+    mosquitto_pub(&b, "311", "retained/311", "", &["-r"]);
+    mosquitto_pub(&b, "5", "retained/5", "", &["-r"]);
     let out = run_bounded(
         Command::new("mosquitto_sub")
             .args(["-h", "127.0.0.1", "-p", &b.port(), "-t", "retained/#"])
@@ -201,10 +144,10 @@ fn mosquitto_dollar_topics_not_matched_by_hash() {
     }
     for version in ["311", "5"] {
         let b = Broker::start();
-        let mut all = Sub::start(&b, version, &["#"], 1, &format!("ready/{version}"));
-        pub_msg(&b, version, "$SYS/broker/test", "hidden", &[]);
-        pub_msg(&b, version, "after/dollar", "visible", &[]);
-        let line = all.next_line().unwrap();
+        let all = Sub::start(&b, version, &["#"], 1, &format!("ready/{version}"));
+        mosquitto_pub(&b, version, "$SYS/broker/test", "hidden", &[]);
+        mosquitto_pub(&b, version, "after/dollar", "visible", &[]);
+        let line = all.0.line();
         assert_eq!(line, "after/dollar visible q0");
     }
 }
@@ -213,20 +156,5 @@ fn mosquitto_dollar_topics_not_matched_by_hash() {
 
 #[test]
 fn paho_v311_and_v5_clients() {
-    if !peers(&[&["python3", "-c", "import paho.mqtt.client"]]) {
-        return;
-    }
-    let b = Broker::start();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/broker_paho.py");
-    let out = run_bounded(
-        Command::new("python3").args([script, "127.0.0.1", &b.port()]),
-        Duration::from_secs(60),
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "paho test failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("paho: all ok"), "{stdout}");
+    paho_script(&Broker::start(), "broker_paho.py", "paho: all ok");
 }

@@ -19,11 +19,10 @@ mod broker_common;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use broker_common::{Broker, Raw, WAIT, peers, run_bounded, scratch_dir};
+use broker_common::{Broker, Raw, WAIT, peers, pid, run_bounded, scratch_dir, utf};
 use bytes::Bytes;
 use iot_mqtt_codec::{
-    Connect, Packet, PacketId, ProtocolVersion, Publish, QoS, ReasonCode, Subscribe,
-    SubscriptionOptions, Utf8Str,
+    Connect, Packet, ProtocolVersion, Publish, QoS, ReasonCode, SubscriptionOptions,
 };
 use serde_json::{Value, json};
 
@@ -92,14 +91,6 @@ policies = ["monitor"]
     Broker::start_with_config(&dir, &toml, &[("device.json", &device_policy())])
 }
 
-fn utf(s: &str) -> Utf8Str {
-    Utf8Str::new(s).unwrap()
-}
-
-fn pid(id: u16) -> PacketId {
-    PacketId::new(id).unwrap()
-}
-
 fn publish(c: &mut Raw, topic: &str, payload: &str, qos: QoS, id: u16) {
     let mut p = Publish::new(utf(topic), Bytes::from(payload.to_owned()));
     p.qos = qos;
@@ -117,15 +108,9 @@ fn puback_reason(c: &mut Raw) -> ReasonCode {
 }
 
 fn subscribe(c: &mut Raw, filters: &[&str]) -> Vec<u8> {
-    let list = filters
-        .iter()
-        .map(|f| (utf(f), SubscriptionOptions::new(QoS::AtLeastOnce)))
-        .collect();
-    c.send(&Packet::Subscribe(Subscribe::new(pid(1), list)));
-    match c.recv() {
-        Some(Packet::SubAck(a)) => a.reason_codes.iter().map(|r| r.0).collect(),
-        other => panic!("expected SUBACK, got {other:?}"),
-    }
+    let qos1 = SubscriptionOptions::new(QoS::AtLeastOnce);
+    let list: Vec<_> = filters.iter().map(|f| (*f, qos1)).collect();
+    c.subscribe_to(1, &list, &[])
 }
 
 fn recv_publish(c: &mut Raw) -> (String, Vec<u8>) {

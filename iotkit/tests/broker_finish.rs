@@ -17,11 +17,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use broker_common::{Broker, Raw, WAIT, peers, rss_kib, run_bounded, scratch_dir};
+use broker_common::{Broker, Raw, WAIT, peers, pid, rss_kib, run_bounded, scratch_dir, utf};
 use bytes::{Bytes, BytesMut};
 use iot_mqtt_codec::{
-    Packet, PacketId, ProtocolVersion, PubAck, Publish, QoS, Subscribe, SubscriptionOptions,
-    Unsubscribe, Utf8Str,
+    Packet, ProtocolVersion, PubAck, Publish, QoS, Subscribe, SubscriptionOptions, Unsubscribe,
 };
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
@@ -30,14 +29,6 @@ use rcgen::{
 
 const V311: ProtocolVersion = ProtocolVersion::V311;
 const V5: ProtocolVersion = ProtocolVersion::V5;
-
-fn utf(s: &str) -> Utf8Str {
-    Utf8Str::new(s).unwrap()
-}
-
-fn pid(id: u16) -> PacketId {
-    PacketId::new(id).unwrap()
-}
 
 fn subscribe(c: &mut Raw, id: u16, filters: &[(&str, QoS)]) -> Vec<u8> {
     let list = filters

@@ -21,29 +21,17 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use broker_common::{Broker, Raw, WAIT, peers, rss_kib};
+use broker_common::{Broker, Raw, WAIT, peers, rss_kib, utf};
 use bytes::Bytes;
 use iot_mqtt_codec::{
-    Packet, PacketId, ProtocolVersion, PubAck, Publish, QoS, Subscribe, SubscriptionOptions,
-    Utf8Str,
+    Packet, PacketId, ProtocolVersion, PubAck, Publish, QoS, SubscriptionOptions,
 };
 
 const V311: ProtocolVersion = ProtocolVersion::V311;
 
-fn utf(s: &str) -> Utf8Str {
-    Utf8Str::new(s).unwrap()
-}
-
 fn subscribe(c: &mut Raw, filter: &str, qos: QoS) {
-    let s = Subscribe::new(
-        PacketId::new(1).unwrap(),
-        vec![(utf(filter), SubscriptionOptions::new(qos))],
-    );
-    c.send(&Packet::Subscribe(s));
-    match c.recv() {
-        Some(Packet::SubAck(a)) => assert!(a.reason_codes.iter().all(|r| !r.is_error())),
-        other => panic!("expected SUBACK, got {other:?}"),
-    }
+    let codes = c.subscribe_to(1, &[(filter, SubscriptionOptions::new(qos))], &[]);
+    assert!(codes.iter().all(|&r| r < 0x80), "refused: {codes:?}");
 }
 
 /// Publishes on `topic` at QoS 0 and waits for the copy the client's own

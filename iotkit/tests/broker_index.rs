@@ -13,41 +13,26 @@
 mod broker_common;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use broker_common::{Broker, Raw, WAIT, peers, run_bounded};
+use broker_common::{Broker, Lines, Raw, WAIT, mosquitto_pub, paho_script, peers, pid, utf};
 use bytes::Bytes;
 use iot_mqtt_codec::{
-    Connect, Packet, PacketId, Properties, Property, ProtocolVersion, PubAck, Publish, QoS,
-    ReasonCode, Subscribe, SubscriptionOptions, Utf8Str,
+    Connect, Packet, Properties, Property, ProtocolVersion, PubAck, Publish, QoS, ReasonCode,
+    SubscriptionOptions,
 };
 
 const V5: ProtocolVersion = ProtocolVersion::V5;
 const V311: ProtocolVersion = ProtocolVersion::V311;
 const QUIET: Duration = Duration::from_millis(400);
 
-fn utf(s: &str) -> Utf8Str {
-    Utf8Str::new(s).unwrap()
-}
-
-fn pid(id: u16) -> PacketId {
-    PacketId::new(id).unwrap()
-}
-
 /// Subscribes `filter` in its own SUBSCRIBE (with `id` as Subscription
 /// Identifier when given) and returns the SUBACK reason code.
 fn subscribe(c: &mut Raw, filter: &str, options: SubscriptionOptions, id: Option<u32>) -> u8 {
-    let mut s = Subscribe::new(pid(1), vec![(utf(filter), options)]);
-    s.properties = Properties::from_list(id.map(Property::SubscriptionIdentifier)).unwrap();
-    c.send(&Packet::Subscribe(s));
-    match c.recv() {
-        Some(Packet::SubAck(a)) => a.reason_codes[0].0,
-        other => panic!("expected SUBACK, got {other:?}"),
-    }
+    let id = id.map(Property::SubscriptionIdentifier);
+    c.subscribe_to(1, &[(filter, options)], id.as_slice())[0]
 }
 
 fn opts(qos: QoS) -> SubscriptionOptions {
@@ -414,47 +399,18 @@ fn disconnect_removes_ordinary_and_shared_subscriptions() {
     stays.expect_silence(QUIET);
 }
 
-/// A `mosquitto_sub` whose output lines arrive on a channel; killed on drop.
-struct Sub {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Sub {
-    /// Subscribes the shared filter then `ready` (retained, published first),
-    /// and waits for the ready message so both subscriptions are active.
-    fn start(b: &Broker, shared: &str, ready: &str) -> Self {
-        let mut child = Command::new("mosquitto_sub")
+/// A `mosquitto_sub` of the shared filter then `ready` (retained, published
+/// first); returns once the ready message arrived, so both subscriptions
+/// are active.
+fn shared_sub(b: &Broker, shared: &str, ready: &str) -> Lines {
+    let sub = Lines::spawn(
+        Command::new("mosquitto_sub")
             .args(["-h", "127.0.0.1", "-p", &b.port(), "-V", "5"])
             .args(["-q", "1", "-W", "10", "-F", "%t %p"])
-            .args(["-t", shared, "-t", ready])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn mosquitto_sub");
-        let out = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let sub = Self { child, lines };
-        let first = sub.lines.recv_timeout(WAIT).expect("ready message");
-        assert_eq!(first, format!("{ready} ready"));
-        sub
-    }
-}
-
-impl Drop for Sub {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+            .args(["-t", shared, "-t", ready]),
+    );
+    assert_eq!(sub.line(), format!("{ready} ready"));
+    sub
 }
 
 #[test]
@@ -467,28 +423,18 @@ fn mosquitto_v5_shared_subscription_members_split_the_messages() {
     publish(&mut p, "ready/a", "ready", QoS::AtLeastOnce, true);
     publish(&mut p, "ready/b", "ready", QoS::AtLeastOnce, true);
     let subs = [
-        Sub::start(&b, "$share/w/ms/#", "ready/a"),
-        Sub::start(&b, "$share/w/ms/#", "ready/b"),
+        shared_sub(&b, "$share/w/ms/#", "ready/a"),
+        shared_sub(&b, "$share/w/ms/#", "ready/b"),
     ];
     for i in 0..6 {
-        let out = run_bounded(
-            Command::new("mosquitto_pub")
-                .args(["-h", "127.0.0.1", "-p", &b.port(), "-V", "5", "-q", "1"])
-                .args(["-t", "ms/t", "-m", &format!("m{i}")]),
-            WAIT,
-        );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        mosquitto_pub(&b, "5", "ms/t", &format!("m{i}"), &["-q", "1"]);
     }
     let mut per: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     let started = Instant::now();
     let mut total = 0;
     while total < 6 && started.elapsed() < WAIT {
         for (i, s) in subs.iter().enumerate() {
-            if let Ok(line) = s.lines.recv_timeout(Duration::from_millis(50)) {
+            if let Some(line) = s.line_within(Duration::from_millis(50)) {
                 per.entry(i).or_default().push(line);
                 total += 1;
             }
@@ -496,7 +442,7 @@ fn mosquitto_v5_shared_subscription_members_split_the_messages() {
     }
     thread::sleep(QUIET);
     for (i, s) in subs.iter().enumerate() {
-        while let Ok(line) = s.lines.try_recv() {
+        while let Some(line) = s.line_within(Duration::ZERO) {
             per.entry(i).or_default().push(line);
         }
     }
@@ -510,20 +456,5 @@ fn mosquitto_v5_shared_subscription_members_split_the_messages() {
 
 #[test]
 fn paho_v5_shared_and_overlapping_subscriptions() {
-    if !peers(&[&["python3", "-c", "import paho.mqtt.client"]]) {
-        return;
-    }
-    let b = Broker::start();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/broker_index_paho.py");
-    let out = run_bounded(
-        Command::new("python3").args([script, "127.0.0.1", &b.port()]),
-        Duration::from_secs(60),
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "paho test failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("paho: all ok"), "{stdout}");
+    paho_script(&Broker::start(), "broker_index_paho.py", "paho: all ok");
 }

@@ -21,15 +21,13 @@
 mod broker_common;
 
 use std::collections::HashMap;
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::thread;
+use std::process::Command;
 use std::time::Duration;
 
-use broker_common::{Broker, Raw, WAIT, peers, run_bounded, scratch_dir};
+use broker_common::{Broker, Lines, Raw, WAIT, peers, run_bounded, scratch_dir};
 use bytes::BytesMut;
 use iot_mqtt_codec::{
     Connect, Decoder, Packet, PacketId, Property, ProtocolVersion, QoS, ReasonCode, Subscribe,
@@ -142,48 +140,14 @@ fn mosquitto_pub(args: &[String], extra: &[&str]) -> std::process::Output {
     run_bounded(Command::new("mosquitto_pub").args(args).args(extra), WAIT)
 }
 
-/// A running `mosquitto_sub -v` whose output lines arrive on a channel.
-struct Sub {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Sub {
-    fn start(args: &[String], extra: &[&str]) -> Self {
-        let mut child = Command::new("mosquitto_sub")
+/// A running `mosquitto_sub -v -W 20` with `args` then `extra`.
+fn mosquitto_sub(args: &[String], extra: &[&str]) -> Lines {
+    Lines::spawn(
+        Command::new("mosquitto_sub")
             .args(args)
             .args(["-v", "-W", "20"])
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn mosquitto_sub");
-        let out = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Self { child, lines }
-    }
-
-    fn next_line(&self) -> String {
-        self.lines
-            .recv_timeout(WAIT)
-            .expect("mosquitto_sub printed a line in time")
-    }
-}
-
-impl Drop for Sub {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+            .args(extra),
+    )
 }
 
 /// Sends raw `request` bytes to `port` and returns (status, body).
@@ -331,7 +295,7 @@ fn tls_policy_round_trip(version: &str) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let sub = Sub::start(
+    let sub = mosquitto_sub(
         &dev1,
         &[
             &v[..],
@@ -348,7 +312,7 @@ fn tls_policy_round_trip(version: &str) {
         ]
         .concat(),
     );
-    assert_eq!(sub.next_line(), "devices/device-1/ready ready");
+    assert_eq!(sub.line(), "devices/device-1/ready ready");
 
     let out = mosquitto_pub(
         &dev1,
@@ -372,7 +336,7 @@ fn tls_policy_round_trip(version: &str) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(sub.next_line(), "devices/device-1/temp 21");
+    assert_eq!(sub.line(), "devices/device-1/temp 21");
 
     // device-2 (attached by fingerprint) may connect and publish on its own
     // topics, but not on device-1's: that PUBLISH is refused and never delivered.
@@ -433,7 +397,7 @@ fn tls_policy_round_trip(version: &str) {
         .concat(),
     );
     assert!(out.status.success());
-    assert_eq!(sub.next_line(), "devices/device-1/last done");
+    assert_eq!(sub.line(), "devices/device-1/last done");
 
     // Refused: a client id the certificate's policy does not allow, no
     // client certificate, and a certificate from another CA.
@@ -502,7 +466,7 @@ fn https_publish_is_checked_against_the_certificate_policy() {
     let Some((_b, dir, ports)) = tls_broker("https") else {
         return;
     };
-    let sub = Sub::start(
+    let sub = mosquitto_sub(
         &tls_args(&dir, ports["tls"], Some("device-1")),
         &[
             "-i",
@@ -544,7 +508,7 @@ for target in ["/topics/devices/device-1/http?qos=1&retain=true", "/topics/devic
         lines[1].starts_with("403 ") && lines[1].ends_with(" ForbiddenException True"),
         "{text}"
     );
-    assert_eq!(sub.next_line(), "devices/device-1/http via https");
+    assert_eq!(sub.line(), "devices/device-1/http via https");
 }
 
 #[test]
@@ -739,11 +703,11 @@ fn http_publish_reaches_mosquitto_subscribers() {
     // subscription is active before the live message.
     let (status, body) = post(port, "/topics/http/ready?qos=1&retain=true", "ready");
     assert_eq!(status, 200, "{body}");
-    let sub = Sub::start(
+    let sub = mosquitto_sub(
         &tcp_args(&b),
         &["-V", "5", "-t", "http/#", "-q", "1", "-C", "2"],
     );
-    assert_eq!(sub.next_line(), "http/ready ready");
+    assert_eq!(sub.line(), "http/ready ready");
 
     let script = r#"
 import json, sys, urllib.request
@@ -757,7 +721,7 @@ with urllib.request.urlopen(req, timeout=10) as r:
     let (ok, text) = python(script, &[&port.to_string()]);
     assert!(ok, "{text}");
     assert_eq!(text.trim(), "200 OK 36");
-    assert_eq!(sub.next_line(), r#"http/room 1/temp {"temp": 21}"#);
+    assert_eq!(sub.line(), r#"http/room 1/temp {"temp": 21}"#);
 }
 
 /// The MQTT 5 properties of AWS's Publish API reach an MQTT 5 subscriber.

@@ -13,7 +13,7 @@ mod broker_common;
 use std::io::Write as _;
 use std::time::{Duration, Instant};
 
-use broker_common::{Broker, Raw, disconnect_reason};
+use broker_common::{Broker, Raw, disconnect_reason, pid, utf};
 use bytes::Bytes;
 use iot_mqtt_codec::{
     Connect, Packet, PacketId, Properties, Property, ProtocolVersion, PubAck, Publish, QoS,
@@ -22,31 +22,9 @@ use iot_mqtt_codec::{
 
 const V5: ProtocolVersion = ProtocolVersion::V5;
 
-fn utf(s: &str) -> Utf8Str {
-    Utf8Str::new(s).unwrap()
-}
-
-fn pid(id: u16) -> PacketId {
-    PacketId::new(id).unwrap()
-}
-
 /// Subscribes `filters` and returns the SUBACK reason codes.
 fn subscribe(c: &mut Raw, filters: &[(&str, SubscriptionOptions)], props: &[Property]) -> Vec<u8> {
-    let list = filters.iter().map(|(f, o)| (utf(f), *o)).collect();
-    let mut s = Subscribe::new(pid(1), list);
-    s.properties = Properties::from_list(props.iter().cloned()).unwrap();
-    c.send(&Packet::Subscribe(s));
-    match c.recv() {
-        Some(Packet::SubAck(a)) => a.reason_codes.iter().map(|r| r.0).collect(),
-        other => panic!("expected SUBACK, got {other:?}"),
-    }
-}
-
-fn recv_publish(c: &mut Raw) -> Publish {
-    match c.recv() {
-        Some(Packet::Publish(p)) => p,
-        other => panic!("expected PUBLISH, got {other:?}"),
-    }
+    c.subscribe_to(1, filters, props)
 }
 
 #[test]
@@ -128,6 +106,23 @@ fn raw_v5_packet_only_a_server_sends_is_a_protocol_error() {
     // PINGRESP goes from server to client only (MQTT 5 2.1.2).
     c.stream.write_all(&[0xd0, 0x00]).unwrap();
     assert_eq!(disconnect_reason(c.recv()), ReasonCode::PROTOCOL_ERROR);
+    c.expect_closed();
+}
+
+#[test]
+fn mqtt_4_12_0_1_unsupported_authentication_method_gets_connack_0x8c_and_close() {
+    let b = Broker::start();
+    let mut c = Raw::open(&b, ProtocolVersion::V5);
+    let mut connect = Connect::new(ProtocolVersion::V5, utf("scram-client"));
+    connect.properties =
+        Properties::from_list([Property::AuthenticationMethod(utf("SCRAM-SHA-1"))]).unwrap();
+    c.send(&Packet::from(connect));
+    match c.recv() {
+        Some(Packet::ConnAck(ack)) => {
+            assert_eq!(ack.reason_code, ReasonCode::BAD_AUTHENTICATION_METHOD);
+        }
+        other => panic!("expected CONNACK 0x8C, got {other:?}"),
+    }
     c.expect_closed();
 }
 
@@ -274,7 +269,7 @@ fn raw_v5_subscription_identifier_no_local_and_user_properties() {
     let mut p = Publish::new(utf("t/x"), Bytes::from_static(b"hi"));
     p.properties = Properties::from_list([Property::UserProperty(utf("k"), utf("v"))]).unwrap();
     other.send(&Packet::Publish(p));
-    let got = recv_publish(&mut me);
+    let got = me.recv_publish();
     assert_eq!(got.topic.as_str(), "t/x");
     assert_eq!(got.qos, QoS::AtMostOnce);
     assert_eq!(
@@ -313,7 +308,7 @@ fn raw_v5_maximum_packet_size_of_the_client_is_honoured() {
         Bytes::from_static(b"ok"),
     )));
     // MQTT-3.1.2-25: the oversized message is dropped, not sent.
-    assert_eq!(recv_publish(&mut small).topic.as_str(), "big/2");
+    assert_eq!(small.recv_publish().topic.as_str(), "big/2");
 }
 
 #[test]
@@ -338,12 +333,12 @@ fn raw_v5_receive_maximum_limits_messages_in_flight() {
         other.send(&Packet::Publish(p));
         assert!(matches!(other.recv(), Some(Packet::PubAck(_))));
     }
-    let first = recv_publish(&mut slow);
+    let first = slow.recv_publish();
     assert_eq!(first.topic.as_str(), "rm/1");
     // MQTT-3.3.4-9: nothing more until the first is acknowledged.
     slow.expect_silence(Duration::from_millis(500));
     slow.send(&Packet::PubAck(PubAck::new(first.packet_id.unwrap())));
-    assert_eq!(recv_publish(&mut slow).topic.as_str(), "rm/2");
+    assert_eq!(slow.recv_publish().topic.as_str(), "rm/2");
 }
 
 #[test]

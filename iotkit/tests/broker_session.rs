@@ -16,23 +16,17 @@ use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use broker_common::{Broker, Raw, WAIT, disconnect_reason, peers, run_bounded};
+use broker_common::{
+    Broker, Raw, WAIT, disconnect_reason, paho_script, peers, pid, run_bounded, utf,
+};
 use bytes::Bytes;
 use iot_mqtt_codec::{
-    Connect, Disconnect, Packet, PacketId, Properties, Property, ProtocolVersion, PubAck, PubRec,
-    Publish, QoS, ReasonCode, Subscribe, SubscriptionOptions, Utf8Str, Will,
+    Connect, Disconnect, Packet, Properties, Property, ProtocolVersion, PubAck, PubRec, Publish,
+    QoS, ReasonCode, SubscriptionOptions, Will,
 };
 
 const V5: ProtocolVersion = ProtocolVersion::V5;
 const V311: ProtocolVersion = ProtocolVersion::V311;
-
-fn utf(s: &str) -> Utf8Str {
-    Utf8Str::new(s).unwrap()
-}
-
-fn pid(id: u16) -> PacketId {
-    PacketId::new(id).unwrap()
-}
 
 fn props(list: &[Property]) -> Properties {
     Properties::from_list(list.iter().cloned()).unwrap()
@@ -49,12 +43,8 @@ fn persistent(expiry: u32) -> impl FnOnce(&mut Connect) {
 }
 
 fn subscribe(c: &mut Raw, filter: &str, qos: QoS) {
-    let s = Subscribe::new(pid(1), vec![(utf(filter), SubscriptionOptions::new(qos))]);
-    c.send(&Packet::Subscribe(s));
-    match c.recv() {
-        Some(Packet::SubAck(a)) => assert_eq!(a.reason_codes[0].0, u8::from(qos)),
-        other => panic!("expected SUBACK, got {other:?}"),
-    }
+    let granted = c.subscribe_to(1, &[(filter, SubscriptionOptions::new(qos))], &[]);
+    assert_eq!(granted, [u8::from(qos)]);
 }
 
 /// Publishes and waits for the PUBACK of a QoS 1 message.
@@ -71,13 +61,6 @@ fn publish(c: &mut Raw, topic: &str, payload: &str, qos: QoS, properties: &[Prop
             Some(Packet::PubAck(a)) => assert_eq!(a.reason_code, ReasonCode::SUCCESS),
             other => panic!("expected PUBACK, got {other:?}"),
         }
-    }
-}
-
-fn recv_publish(c: &mut Raw) -> Publish {
-    match c.recv() {
-        Some(Packet::Publish(p)) => p,
-        other => panic!("expected PUBLISH, got {other:?}"),
     }
 }
 
@@ -108,14 +91,14 @@ fn mqtt_3_2_2_3_v5_offline_qos1_message_queued_and_session_present_on_reconnect(
     publish(&mut p, "q/t", "while offline", QoS::AtLeastOnce, &[]);
     let (mut s, ack1) = Raw::connect_ack(&b, V5, "sess-q", persistent(60));
     assert!(ack1.session_present, "MQTT-3.2.2-3: session resumed");
-    let m = recv_publish(&mut s);
+    let m = s.recv_publish();
     assert_eq!(m.topic.as_str(), "q/t");
     assert_eq!(payload(&m), "while offline");
     assert_eq!(m.qos, QoS::AtLeastOnce);
     ack(&mut s, &m);
     // The subscription itself was kept: a new message arrives too.
     publish(&mut p, "q/t", "online again", QoS::AtLeastOnce, &[]);
-    assert_eq!(payload(&recv_publish(&mut s)), "online again");
+    assert_eq!(payload(&s.recv_publish()), "online again");
 }
 
 #[test]
@@ -126,15 +109,15 @@ fn mqtt_4_4_0_1_unacknowledged_qos1_resent_with_dup_after_reconnect() {
     let mut p = Raw::connect(&b, V5, "pub-dup", |_| {});
     publish(&mut p, "d/t", "first", QoS::AtLeastOnce, &[]);
     publish(&mut p, "d/t", "second", QoS::AtLeastOnce, &[]);
-    let m1 = recv_publish(&mut s);
-    let m2 = recv_publish(&mut s);
+    let m1 = s.recv_publish();
+    let m2 = s.recv_publish();
     assert!(!m1.dup && !m2.dup);
     // The connection drops without PUBACK.
     drop(s);
     let (mut s, ack) = Raw::connect_ack(&b, V5, "sess-dup", persistent(60));
     assert!(ack.session_present);
-    let r1 = recv_publish(&mut s);
-    let r2 = recv_publish(&mut s);
+    let r1 = s.recv_publish();
+    let r2 = s.recv_publish();
     // Same packet ids, DUP set, original order (MQTT-4.4.0-1, MQTT-3.3.1-1).
     assert!(r1.dup && r2.dup, "{r1:?} {r2:?}");
     assert_eq!((payload(&r1), r1.packet_id), ("first", m1.packet_id));
@@ -148,7 +131,7 @@ fn mqtt_4_4_0_1_pubrel_resent_for_a_pubrecd_qos2_message() {
     subscribe(&mut s, "e/t", QoS::ExactlyOnce);
     let mut p = Raw::connect(&b, V5, "pub-q2", |_| {});
     publish(&mut p, "e/t", "two", QoS::ExactlyOnce, &[]);
-    let m = recv_publish(&mut s);
+    let m = s.recv_publish();
     let id = m.packet_id.unwrap();
     s.send(&Packet::PubRec(PubRec::new(id)));
     match s.recv() {
@@ -182,7 +165,7 @@ fn mqtt_3_1_2_4_clean_start_discards_the_stored_session() {
     subscribe(&mut s, "c/marker", QoS::AtLeastOnce);
     publish(&mut p, "c/t", "after clean start", QoS::AtLeastOnce, &[]);
     publish(&mut p, "c/marker", "marker", QoS::AtLeastOnce, &[]);
-    let m = recv_publish(&mut s);
+    let m = s.recv_publish();
     assert_eq!((m.topic.as_str(), payload(&m)), ("c/marker", "marker"));
 }
 
@@ -199,7 +182,7 @@ fn mqtt_3_1_2_11_session_expired_then_reconnect_gets_session_present_0() {
     assert!(!ack.session_present, "the session expired after 1 s");
     subscribe(&mut s, "x/marker", QoS::AtLeastOnce);
     publish(&mut p, "x/marker", "marker", QoS::AtLeastOnce, &[]);
-    assert_eq!(payload(&recv_publish(&mut s)), "marker");
+    assert_eq!(payload(&s.recv_publish()), "marker");
 }
 
 #[test]
@@ -238,7 +221,7 @@ fn v311_clean_session_0_keeps_subscription_and_queue() {
     publish(&mut p, "v/t", "for 3.1.1", QoS::AtLeastOnce, &[]);
     let (mut s, ack) = Raw::connect_ack(&b, V311, "sess-311", persistent(0));
     assert!(ack.session_present, "MQTT-3.2.2-2 (3.1.1)");
-    assert_eq!(payload(&recv_publish(&mut s)), "for 3.1.1");
+    assert_eq!(payload(&s.recv_publish()), "for 3.1.1");
 }
 
 #[test]
@@ -325,7 +308,7 @@ fn mqtt_3_1_3_9_will_published_after_the_will_delay() {
     let (c, _) = Raw::connect_ack(&b, V5, "will-wd", with_will(60, "will/wd", 1));
     let dropped = Instant::now();
     drop(c);
-    let m = recv_publish(&mut w);
+    let m = w.recv_publish();
     assert_eq!((m.topic.as_str(), payload(&m)), ("will/wd", "gone"));
     assert!(
         dropped.elapsed() >= Duration::from_millis(900),
@@ -347,7 +330,7 @@ fn mqtt_3_1_3_9_will_delay_cancelled_by_a_reconnect() {
     sleep(Duration::from_millis(3500));
     let mut p = Raw::connect(&b, V5, "pub-wc", |_| {});
     publish(&mut p, "will/wc", "marker", QoS::AtLeastOnce, &[]);
-    assert_eq!(payload(&recv_publish(&mut w)), "marker");
+    assert_eq!(payload(&w.recv_publish()), "marker");
 }
 
 #[test]
@@ -358,7 +341,7 @@ fn mqtt_3_1_3_9_will_published_when_the_session_ends_before_the_delay() {
     let (c, _) = Raw::connect_ack(&b, V5, "will-we", with_will(1, "will/we", 300));
     let dropped = Instant::now();
     drop(c);
-    let m = recv_publish(&mut w);
+    let m = w.recv_publish();
     assert_eq!(payload(&m), "gone");
     assert!(dropped.elapsed() < WAIT);
 }
@@ -387,7 +370,7 @@ fn mqtt_3_3_2_6_queued_message_expiry_reduced_by_the_time_waited() {
     sleep(Duration::from_millis(2200));
     let (mut s, _) = Raw::connect_ack(&b, V5, "sess-me", persistent(60));
     // "short" expired while queued and is not delivered (3.3.2.3.3).
-    let m = recv_publish(&mut s);
+    let m = s.recv_publish();
     assert_eq!(payload(&m), "long");
     let left = m.properties.message_expiry_interval().unwrap();
     assert!((1..=28).contains(&left), "expiry sent: {left}");
@@ -414,7 +397,7 @@ fn mqtt_3_3_2_5_expired_retained_message_not_sent_on_subscribe() {
     publish(&mut p, "rx/marker", "marker", QoS::AtLeastOnce, &[]);
     let mut got = Vec::new();
     loop {
-        let m = recv_publish(&mut s);
+        let m = s.recv_publish();
         if m.topic.as_str() == "rx/marker" {
             break;
         }
@@ -453,7 +436,7 @@ fn mqtt_3_3_2_3_4_inbound_topic_alias_set_then_used() {
         &[Property::TopicAlias(1)],
     );
     for want in ["one", "two"] {
-        let m = recv_publish(&mut s);
+        let m = s.recv_publish();
         assert_eq!((m.topic.as_str(), payload(&m)), ("al/t", want));
         assert_eq!(
             m.properties.topic_alias(),
@@ -496,7 +479,7 @@ fn mqtt_3_3_4_unknown_topic_alias_with_empty_topic_is_a_protocol_error() {
 /// The next lifecycle event for `client` (skipping other clients' events).
 fn next_event(w: &mut Raw, client: &str) -> (String, serde_json::Value) {
     loop {
-        let m = recv_publish(w);
+        let m = w.recv_publish();
         if m.qos != QoS::AtMostOnce {
             ack(w, &m);
         }
@@ -614,22 +597,11 @@ fn aws_lifecycle_topics_cannot_be_published_by_clients() {
 
 #[test]
 fn paho_v311_and_v5_persistent_sessions_aliases_and_lifecycle_events() {
-    if !peers(&[&["python3", "-c", "import paho.mqtt.client"]]) {
-        return;
-    }
-    let b = Broker::start();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/broker_session_paho.py");
-    let out = run_bounded(
-        Command::new("python3").args([script, "127.0.0.1", &b.port()]),
-        Duration::from_secs(60),
+    paho_script(
+        &Broker::start(),
+        "broker_session_paho.py",
+        "paho sessions: all ok",
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "paho test failed:\n{stdout}\n{stderr}"
-    );
-    assert!(stdout.contains("paho sessions: all ok"), "{stdout}");
 }
 
 /// CONNECT edit: persistent session (60 s) with Receive Maximum `n`.
@@ -653,23 +625,23 @@ fn mqtt_3_3_4_9_resend_after_reconnect_respects_the_new_receive_maximum() {
     publish(&mut p, "rm/t", "b", QoS::AtLeastOnce, &[]);
     publish(&mut p, "rm/t", "c", QoS::AtLeastOnce, &[]);
     // Two in flight (Receive Maximum 2), "c" held back; none acknowledged.
-    assert_eq!(payload(&recv_publish(&mut s)), "a");
-    assert_eq!(payload(&recv_publish(&mut s)), "b");
+    assert_eq!(payload(&s.recv_publish()), "a");
+    assert_eq!(payload(&s.recv_publish()), "b");
     drop(s);
     let (mut s, connack) = Raw::connect_ack(&b, V5, "sess-rm", persistent_receive_maximum(1));
     assert!(connack.session_present);
-    let first = recv_publish(&mut s);
+    let first = s.recv_publish();
     assert!(first.dup, "{first:?}");
     assert_eq!(payload(&first), "a");
     // Nothing more may be sent before "a" is acknowledged (MQTT-3.3.4-9):
     // the PINGRESP comes first.
     s.ping();
     ack(&mut s, &first);
-    let second = recv_publish(&mut s);
+    let second = s.recv_publish();
     assert_eq!(payload(&second), "b");
     s.ping();
     ack(&mut s, &second);
-    assert_eq!(payload(&recv_publish(&mut s)), "c");
+    assert_eq!(payload(&s.recv_publish()), "c");
 }
 
 #[test]
@@ -691,7 +663,7 @@ fn mqtt_3_1_4_3_session_takeover_keeps_the_stored_session() {
         QoS::AtLeastOnce,
         &[],
     );
-    assert_eq!(payload(&recv_publish(&mut second)), "to the new connection");
+    assert_eq!(payload(&second.recv_publish()), "to the new connection");
 }
 
 #[test]
@@ -711,14 +683,14 @@ fn offline_queue_is_bounded_at_1000_messages() {
     let (mut s, ack0) = Raw::connect_ack(&b, V5, "sess-bound", persistent(60));
     assert!(ack0.session_present);
     for i in 0..LIMIT {
-        let m = recv_publish(&mut s);
+        let m = s.recv_publish();
         assert_eq!(payload(&m), i.to_string(), "queued in order, oldest first");
         ack(&mut s, &m);
     }
     let drained_in = started.elapsed();
     publish(&mut p, "bd/t", "marker", QoS::AtLeastOnce, &[]);
     assert_eq!(
-        payload(&recv_publish(&mut s)),
+        payload(&s.recv_publish()),
         "marker",
         "messages past the limit are dropped"
     );
@@ -741,7 +713,7 @@ fn mqtt_3_1_2_26_outbound_topic_aliases_within_the_client_maximum() {
     }
     let mut got = Vec::new();
     for _ in 0..5 {
-        let m = recv_publish(&mut s);
+        let m = s.recv_publish();
         got.push((
             m.topic.to_string(),
             m.properties.topic_alias(),

@@ -15,14 +15,11 @@
 
 mod broker_common;
 
-use std::io::{BufRead as _, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::thread;
+use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use broker_common::{Broker, Raw, WAIT, peers, run_bounded};
+use broker_common::{Broker, Lines, Raw, WAIT, mosquitto_pub, peers, run_bounded};
 use bytes::Bytes;
 use iot_mqtt_codec::{
     Packet, PacketId, ProtocolVersion, PubAck, Publish, QoS, ReasonCode, Utf8Str,
@@ -40,26 +37,13 @@ fn now() -> u64 {
         .as_secs()
 }
 
+/// `mosquitto_pub` at QoS 1.
 fn pub_msg(b: &Broker, version: &str, topic: &str, msg: &str, extra: &[&str]) {
-    let out = run_bounded(
-        Command::new("mosquitto_pub")
-            .args(["-h", "127.0.0.1", "-p", &b.port(), "-V", version, "-q", "1"])
-            .args(["-t", topic, "-m", msg])
-            .args(extra),
-        WAIT,
-    );
-    assert!(
-        out.status.success(),
-        "mosquitto_pub failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    mosquitto_pub(b, version, topic, msg, &[&["-q", "1"], extra].concat());
 }
 
 /// A running `mosquitto_sub` printing `topic payload` lines.
-struct Sub {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
+struct Sub(Lines);
 
 impl Sub {
     /// Subscribes `filters` (plus a `ready/...` topic whose retained message
@@ -72,33 +56,14 @@ impl Sub {
         for f in filters {
             cmd.args(["-t", f]);
         }
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn mosquitto_sub");
-        let out = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut sub = Self { child, lines: rx };
+        let mut sub = Self(Lines::spawn(&mut cmd));
         let (topic, _) = sub.next_raw();
         assert_eq!(topic, ready);
         sub
     }
 
     fn next_raw(&mut self) -> (String, String) {
-        let line = self
-            .lines
-            .recv_timeout(WAIT)
-            .expect("subscriber received a message in time");
+        let line = self.0.line();
         let (t, p) = line.split_once(' ').unwrap_or((&line, ""));
         (t.to_owned(), p.to_owned())
     }
@@ -115,13 +80,6 @@ impl Sub {
         let (t, v) = self.next();
         assert_eq!(t, topic, "payload {v}");
         v
-    }
-}
-
-impl Drop for Sub {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -97,6 +97,21 @@ pub(super) async fn refuse_not_authorized(stream: &mut Stream, version: Protocol
     } else {
         ReasonCode(0x05)
     };
+    send_connack(stream, version, code).await;
+}
+
+/// MQTT 5 enhanced authentication (an Authentication Method in CONNECT) is
+/// not supported: the answer is CONNACK 0x8C Bad authentication method,
+/// and the caller closes the connection (MQTT-4.12.0-1).
+pub(super) fn asks_enhanced_auth(connect: &Connect) -> bool {
+    connect.properties.contains(AUTHENTICATION_METHOD)
+}
+
+/// The Authentication Method property's identifier (MQTT 5 3.1.2.11.9).
+const AUTHENTICATION_METHOD: u8 = 0x15;
+
+/// Writes a CONNACK with `code` (bounded by the write timeout).
+pub(super) async fn send_connack(stream: &mut Stream, version: ProtocolVersion, code: ReasonCode) {
     let mut buf = BytesMut::new();
     if Packet::ConnAck(ConnAck::new(code))
         .encode(version, &mut buf)

@@ -150,8 +150,8 @@ A client certificate is the connection's principal: only [[attach]] entries nami
 certificate apply to it; policies see ${iot:Certificate.*}, ${iot:CertificateId}.
 With --data-dir, stored sessions (subscriptions, expiry, queued and unacknowledged
 QoS 1/2 messages of offline clients) are saved within 0.2 s of each change and
-restored at start, their expiry counted from the save. Not yet supported: AUTH
-(enhanced authentication).
+restored at start, their expiry counted from the save. Not supported: MQTT 5
+enhanced authentication (a CONNECT with an Authentication Method gets CONNACK 0x8C).
 
 Examples:
   iotkit broker

@@ -87,6 +87,12 @@ pub(crate) async fn run(
             return;
         }
     };
+    if connect::asks_enhanced_auth(&connect) {
+        info!(%peer, conn, "CONNECT asks for enhanced authentication; refused with 0x8C");
+        let code = ReasonCode::BAD_AUTHENTICATION_METHOD;
+        connect::send_connack(framed.get_mut(), ProtocolVersion::V5, code).await;
+        return;
+    }
     let persistent = !connect.clean_start;
     let request = store::Request::of(&connect, shared.config.persistent_session_expiry);
     let out_aliases = Outgoing::new(&connect.properties);

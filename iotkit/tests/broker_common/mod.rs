@@ -11,7 +11,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
-use iot_mqtt_codec::{Connect, Decoder, Packet, ProtocolVersion, ReasonCode, Utf8Str};
+use iot_mqtt_codec::{
+    Connect, Decoder, Packet, PacketId, Properties, Property, ProtocolVersion, Publish, ReasonCode,
+    Subscribe, SubscriptionOptions, Utf8Str,
+};
 
 /// Upper bound for any single wait in these tests.
 pub const WAIT: Duration = Duration::from_secs(10);
@@ -45,15 +48,7 @@ impl Broker {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start iotkit broker");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            // Keep draining so the broker never blocks on a full pipe.
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                let _ = tx.send(line);
-            }
-        });
+        let rx = line_channel(child.stdout.take().unwrap());
         let line = match rx.recv_timeout(WAIT) {
             Ok(line) => line,
             Err(_) => {
@@ -147,22 +142,15 @@ impl Raw {
         }
     }
 
+    /// Opens a connection and completes a successful CONNECT (keep-alive
+    /// 60 s, then `edit`).
     pub fn connect(
         b: &Broker,
         version: ProtocolVersion,
         id: &str,
         edit: impl FnOnce(&mut Connect),
     ) -> Self {
-        let mut raw = Self::open(b, version);
-        let mut c = Connect::new(version, Utf8Str::new(id).unwrap());
-        c.keep_alive = 60;
-        edit(&mut c);
-        raw.send(&Packet::from(c));
-        match raw.recv() {
-            Some(Packet::ConnAck(ack)) => assert_eq!(ack.reason_code, ReasonCode::SUCCESS),
-            other => panic!("expected CONNACK, got {other:?}"),
-        }
-        raw
+        Self::connect_ack(b, version, id, edit).0
     }
 
     pub fn send(&mut self, p: &Packet) {
@@ -295,4 +283,139 @@ impl Broker {
             .args(extra);
         Self::spawn(cmd)
     }
+}
+
+/// A topic name or filter known to be valid.
+pub fn utf(s: &str) -> Utf8Str {
+    Utf8Str::new(s).unwrap()
+}
+
+/// A non-zero packet identifier.
+pub fn pid(id: u16) -> PacketId {
+    PacketId::new(id).unwrap()
+}
+
+impl Raw {
+    /// Sends a SUBSCRIBE (packet id `id`, `props` as its properties) and
+    /// returns the SUBACK's reason codes.
+    pub fn subscribe_to(
+        &mut self,
+        id: u16,
+        filters: &[(&str, SubscriptionOptions)],
+        props: &[Property],
+    ) -> Vec<u8> {
+        let list = filters.iter().map(|(f, o)| (utf(f), *o)).collect();
+        let mut s = Subscribe::new(pid(id), list);
+        s.properties = Properties::from_list(props.iter().cloned()).unwrap();
+        self.send(&Packet::Subscribe(s));
+        match self.recv() {
+            Some(Packet::SubAck(a)) => a.reason_codes.iter().map(|r| r.0).collect(),
+            other => panic!("expected SUBACK, got {other:?}"),
+        }
+    }
+
+    /// The next packet, which must be a PUBLISH (not acknowledged).
+    pub fn recv_publish(&mut self) -> Publish {
+        match self.recv() {
+            Some(Packet::Publish(p)) => p,
+            other => panic!("expected PUBLISH, got {other:?}"),
+        }
+    }
+}
+
+/// The lines `out` prints, on a channel. The reader keeps draining after
+/// the receiver is gone, so the writer never blocks on a full pipe.
+pub fn line_channel(out: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(line);
+        }
+    });
+    rx
+}
+
+/// A peer process (such as `mosquitto_sub`) whose stdout lines arrive on
+/// a channel; killed on drop.
+pub struct Lines {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Lines {
+    /// Starts `cmd` with stdin closed and stdout captured.
+    pub fn spawn(cmd: &mut Command) -> Self {
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {cmd:?}: {e}"));
+        let lines = line_channel(child.stdout.take().unwrap());
+        Self { child, lines }
+    }
+
+    /// The next line, or `None` if none comes within [`WAIT`] (or the
+    /// process exited).
+    pub fn next_line(&self) -> Option<String> {
+        self.line_within(WAIT)
+    }
+
+    /// The next line if one comes within `limit` (`Duration::ZERO`: only
+    /// a line already received).
+    pub fn line_within(&self, limit: Duration) -> Option<String> {
+        if limit.is_zero() {
+            self.lines.try_recv().ok()
+        } else {
+            self.lines.recv_timeout(limit).ok()
+        }
+    }
+
+    /// The next line, which must come within [`WAIT`].
+    pub fn line(&self) -> String {
+        self.next_line()
+            .unwrap_or_else(|| panic!("no line from the peer within {WAIT:?}"))
+    }
+}
+
+impl Drop for Lines {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `mosquitto_pub` against `b` (`-V version -t topic -m msg`, then
+/// `extra`) and asserts it succeeded.
+pub fn mosquitto_pub(b: &Broker, version: &str, topic: &str, msg: &str, extra: &[&str]) {
+    let out = run_bounded(
+        Command::new("mosquitto_pub")
+            .args(["-h", "127.0.0.1", "-p", &b.port(), "-V", version])
+            .args(["-t", topic, "-m", msg])
+            .args(extra),
+        WAIT,
+    );
+    assert!(
+        out.status.success(),
+        "mosquitto_pub failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Runs `tests/{script}` (a paho-mqtt client in Python) against `b` and
+/// asserts it succeeded and printed `marker`; skips without paho.
+pub fn paho_script(b: &Broker, script: &str, marker: &str) {
+    if !peers(&[&["python3", "-c", "import paho.mqtt.client"]]) {
+        return;
+    }
+    let path = format!("{}/tests/{script}", env!("CARGO_MANIFEST_DIR"));
+    let out = run_bounded(
+        Command::new("python3").args([&path, "127.0.0.1", &b.port()]),
+        Duration::from_secs(60),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{script} failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains(marker), "{stdout}");
 }
