@@ -17,7 +17,7 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use broker_common::{
-    Broker, Raw, WAIT, disconnect_reason, paho_script, peers, pid, run_bounded, utf,
+    Broker, Raw, WAIT, disconnect_reason, paho_script, peers, pid, run_bounded, scratch_dir, utf,
 };
 use bytes::Bytes;
 use iot_mqtt_codec::{
@@ -406,6 +406,54 @@ fn mqtt_3_3_2_5_expired_retained_message_not_sent_on_subscribe() {
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(got[0].0, "rx/long");
     assert!(got[0].1.is_some_and(|n| (1..=98).contains(&n)), "{got:?}");
+}
+
+#[test]
+fn expired_retained_message_is_dropped_from_memory_and_the_data_dir() {
+    let dir = scratch_dir("retained-purge");
+    let data = dir.to_str().unwrap();
+    let b = Broker::start_with(&["--data-dir", data, "--stats", "1"]);
+    let mut p = Raw::connect(&b, V5, "pub-purge", |_| {});
+    for (topic, expiry) in [("purge/short", Some(1)), ("purge/kept", None)] {
+        let mut m = Publish::new(utf(topic), Bytes::from_static(b"r"));
+        m.retain = true;
+        m.qos = QoS::AtLeastOnce;
+        m.packet_id = Some(pid(5));
+        m.properties = props(
+            &expiry
+                .map(Property::MessageExpiryInterval)
+                .into_iter()
+                .collect::<Vec<_>>(),
+        );
+        p.send(&Packet::Publish(m));
+        assert!(matches!(p.recv(), Some(Packet::PubAck(_))));
+    }
+    let saved = || std::fs::read_dir(dir.join("retained")).unwrap().count();
+    assert_eq!(saved(), 2, "both retained messages saved");
+    // The stats line counts retained topics: 1 once the 1 s expiry has
+    // passed and the purge ran.
+    let started = Instant::now();
+    loop {
+        let line = b
+            .stdout
+            .recv_timeout(WAIT)
+            .expect("a stats line every second");
+        if line.contains("retained=1 ") {
+            break;
+        }
+        assert!(started.elapsed() < WAIT, "never purged: {line}");
+    }
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "purged too early"
+    );
+    assert_eq!(saved(), 1, "the expired message's file is deleted");
+    // The message without expiry is still delivered.
+    let mut s = Raw::connect(&b, V5, "sub-purge", |_| {});
+    subscribe(&mut s, "purge/#", QoS::AtLeastOnce);
+    assert_eq!(s.recv_publish().topic.as_str(), "purge/kept");
+    drop(b);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -105,6 +105,8 @@ Device Shadows are served on $aws/things/THING/shadow[/name/SHADOW]/{update,get,
 (answers on .../accepted, .../rejected, .../update/delta, .../update/documents); other
 reserved $aws/ topics are refused (5.0: PUBACK/PUBREC 0x87; 3.1.1: disconnect), except
 Basic Ingest $aws/rules/. With --data-dir, shadows and retained messages survive a restart.
+A retained message whose MQTT 5 Message Expiry Interval has passed is dropped within a
+second (from memory and the data dir).
 
 Config file (TOML, --config): every flag above as a key (listen, max_packet_size,
 connect_timeout, stats, max_queued_bytes; a flag wins over the file), plus
@@ -460,6 +462,7 @@ async fn serve(args: BrokerArgs) -> anyhow::Result<()> {
     if let Some(secs) = settings.stats {
         tokio::spawn(print_stats(Arc::clone(&shared), secs));
     }
+    tokio::spawn(purge_retained(Arc::clone(&shared)));
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
@@ -476,6 +479,22 @@ async fn serve(args: BrokerArgs) -> anyhow::Result<()> {
                 warn!(%err, "accept failed");
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
+        }
+    }
+}
+
+/// Once a second, drops the retained messages whose Message Expiry Interval
+/// has passed (from memory and from the data dir).
+async fn purge_retained(shared: Arc<Shared>) {
+    let mut ticker = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        ticker.tick().await;
+        let gone = shared.lock().retained.purge_expired();
+        for topic in &gone {
+            persist::forget_retained(&shared.config, topic);
+        }
+        if !gone.is_empty() {
+            debug!(count = gone.len(), "expired retained messages removed");
         }
     }
 }

@@ -72,6 +72,20 @@ pub(crate) fn retained(config: &Config, msg: &Message) {
     }
 }
 
+/// Deletes the saved retained message of `topic` (one that expired).
+pub(crate) fn forget_retained(config: &Config, topic: &str) {
+    let Some(dir) = config.data_dir.as_deref() else {
+        return;
+    };
+    let path = retained_path(dir, topic);
+    match std::fs::remove_file(&path) {
+        Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+            warn!(topic, path = %path.display(), %err, "cannot delete expired retained message");
+        }
+        _ => {}
+    }
+}
+
 /// Loads the retained messages saved under `dir` into the broker; returns how many.
 pub(crate) fn load_retained(shared: &Shared, dir: &Path) -> anyhow::Result<usize> {
     let root = dir.join("retained");
