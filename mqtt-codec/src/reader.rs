@@ -1,16 +1,19 @@
 //! A bounded reader over one packet: every length-prefixed region is read
-//! through [`Reader::sub`], which cannot read past its end.
+//! through [`Reader::sub`], which cannot read past its end. It borrows the
+//! frame as `&[u8]` and returns borrowed fields: the one validation core of
+//! both decode paths (the owned types share the frame afterwards, see
+//! [`share`]).
 
 use bytes::Bytes;
 
 use crate::error::{DecodeError, ErrorKind};
-use crate::string::{self, Utf8Str};
+use crate::string::{self, Utf8Ref};
 use crate::varint::{self, VarInt};
 
 /// Reads fields from `frame[pos..end]`; offsets in errors count from the
 /// start of the frame.
 pub(crate) struct Reader<'a> {
-    frame: &'a Bytes,
+    frame: &'a [u8],
     pos: usize,
     end: usize,
     /// MQTT 5 rules apply (minimal Variable Byte Integers).
@@ -18,7 +21,7 @@ pub(crate) struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    pub(crate) fn new(frame: &'a Bytes, pos: usize, end: usize, v5: bool) -> Self {
+    pub(crate) fn new(frame: &'a [u8], pos: usize, end: usize, v5: bool) -> Self {
         Self {
             frame,
             pos,
@@ -94,32 +97,25 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// `n` bytes as a zero-copy slice of the frame.
-    pub(crate) fn bytes(&mut self, n: usize, field: &'static str) -> Result<Bytes, DecodeError> {
-        let start = self.pos;
-        self.take(n, field)?;
-        Ok(self.frame.slice(start..self.pos))
-    }
-
     /// Binary Data (MQTT 1.5.6): two-byte length, then the bytes.
-    pub(crate) fn binary(&mut self, field: &'static str) -> Result<Bytes, DecodeError> {
+    pub(crate) fn binary(&mut self, field: &'static str) -> Result<&'a [u8], DecodeError> {
         let len = self.u16(field)?;
-        self.bytes(usize::from(len), field)
+        self.take(usize::from(len), field)
     }
 
     /// UTF-8 Encoded String (MQTT 1.5.4), validated.
-    pub(crate) fn utf8(&mut self, field: &'static str) -> Result<Utf8Str, DecodeError> {
+    pub(crate) fn utf8(&mut self, field: &'static str) -> Result<Utf8Ref<'a>, DecodeError> {
         let len = self.u16(field)?;
         let start = self.pos;
         let raw = self.take(usize::from(len), field)?;
         string::validate(raw, field).map_err(|k| Self::err_at(k, start))?;
-        Ok(Utf8Str::from_validated(self.frame.slice(start..self.pos)))
+        Ok(Utf8Ref::from_validated(raw))
     }
 
     /// A PUBLISH topic name: a UTF-8 Encoded String without wildcards,
     /// checked in one pass (its emptiness is left to the caller). Wildcard
     /// errors point at the length prefix, like other topic errors.
-    pub(crate) fn topic_name(&mut self, field: &'static str) -> Result<Utf8Str, DecodeError> {
+    pub(crate) fn topic_name(&mut self, field: &'static str) -> Result<Utf8Ref<'a>, DecodeError> {
         let at = self.pos;
         let len = self.u16(field)?;
         let start = self.pos;
@@ -132,22 +128,7 @@ impl<'a> Reader<'a> {
             };
             Self::err_at(k, offset)
         })?;
-        Ok(Utf8Str::from_validated(self.frame.slice(start..self.pos)))
-    }
-
-    /// How many entries of "two-byte length, that many bytes, then `extra`
-    /// bytes" the rest of the region holds, counting until the first that
-    /// does not fit: the capacity for a SUBSCRIBE or UNSUBSCRIBE list (one
-    /// allocation of the right size, bounded by the packet itself).
-    pub(crate) fn count_prefixed(&self, extra: usize) -> usize {
-        let rest = self.frame.get(self.pos..self.end).unwrap_or_default();
-        let mut at = 0usize;
-        let mut count = 0;
-        while let Some(&[hi, lo]) = rest.get(at..at + 2) {
-            at += 2 + usize::from(u16::from_be_bytes([hi, lo])) + extra;
-            count += 1;
-        }
-        count
+        Ok(Utf8Ref::from_validated(raw))
     }
 
     /// A region of `len` bytes: the returned reader cannot read past it, and
@@ -162,9 +143,14 @@ impl<'a> Reader<'a> {
         Ok(Reader::new(self.frame, start, self.pos, self.v5))
     }
 
-    /// A zero-copy slice of the frame (offsets from [`Reader::pos`]).
-    pub(crate) fn slice(&self, start: usize, end: usize) -> Bytes {
-        self.frame.slice(start..end)
+    /// The rest of the region, without moving.
+    pub(crate) fn rest(&self) -> &'a [u8] {
+        self.frame.get(self.pos..self.end).unwrap_or_default()
+    }
+
+    /// The whole region read so far and to come, `start..end`.
+    pub(crate) fn region(&self, start: usize) -> &'a [u8] {
+        self.frame.get(start..self.end).unwrap_or_default()
     }
 
     /// Fails if bytes are left over.
@@ -177,5 +163,21 @@ impl<'a> Reader<'a> {
                 count: self.remaining(),
             }))
         }
+    }
+}
+
+/// `part` as a `Bytes` sharing `base` when it lies inside `base` (a
+/// reference count, no copy), or as a copy otherwise (a borrowed packet
+/// converted with a buffer it was not decoded from).
+pub(crate) fn share(base: &Bytes, part: &[u8]) -> Bytes {
+    if part.is_empty() {
+        return Bytes::new();
+    }
+    let outer = base.as_ptr_range();
+    let inner = part.as_ptr_range();
+    if outer.start <= inner.start && inner.end <= outer.end {
+        base.slice_ref(part)
+    } else {
+        Bytes::copy_from_slice(part)
     }
 }

@@ -88,6 +88,115 @@ impl Utf8Str {
     }
 }
 
+/// A validated MQTT UTF-8 Encoded String borrowed from a received packet:
+/// the [`Utf8Str`] of the borrowed decode path ([`crate::PacketRef`]).
+///
+/// Only the decoder and [`Utf8Ref::new`] build one, so it always holds
+/// well-formed UTF-8 without U+0000, at most 65,535 bytes.
+///
+/// ```
+/// use iot_mqtt_codec::Utf8Ref;
+/// let s = Utf8Ref::new("a/b")?;
+/// assert_eq!(s.as_str(), "a/b");
+/// assert_eq!(s, "a/b");
+/// assert!(Utf8Ref::new("a\0b").is_err()); // MQTT-1.5.4-2
+/// # Ok::<(), iot_mqtt_codec::ErrorKind>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Utf8Ref<'a>(&'a [u8]);
+
+impl<'a> Utf8Ref<'a> {
+    /// Checks `s` (no U+0000, at most 65,535 bytes) and borrows it.
+    ///
+    /// # Errors
+    /// [`ErrorKind::NullCharacter`] or [`ErrorKind::TooLong`].
+    pub fn new(s: &'a str) -> Result<Self, ErrorKind> {
+        check_text(s.as_bytes(), "string")?;
+        Ok(Self(s.as_bytes()))
+    }
+
+    /// Wraps bytes the reader already validated.
+    pub(crate) fn from_validated(bytes: &'a [u8]) -> Self {
+        Self(bytes)
+    }
+
+    /// The text. (The UTF-8 check is repeated, since the crate has no
+    /// `unsafe`; use [`Utf8Ref::as_bytes`] where bytes do.)
+    #[must_use]
+    pub fn as_str(&self) -> &'a str {
+        core::str::from_utf8(self.0).unwrap_or_default()
+    }
+
+    /// The encoded bytes, without the length prefix.
+    #[must_use]
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+
+    /// Length in bytes.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True for the empty string.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// An owned copy.
+    #[must_use]
+    pub fn to_utf8_str(&self) -> Utf8Str {
+        Utf8Str(Bytes::copy_from_slice(self.0))
+    }
+
+    /// An owned string sharing `base` when the text lies inside it (no
+    /// copy), copied otherwise.
+    #[must_use]
+    pub fn share(&self, base: &Bytes) -> Utf8Str {
+        Utf8Str(crate::reader::share(base, self.0))
+    }
+}
+
+impl core::fmt::Debug for Utf8Ref<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl core::fmt::Display for Utf8Ref<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for Utf8Ref<'_> {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
+impl PartialEq<&str> for Utf8Ref<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
+impl PartialEq<Utf8Ref<'_>> for Utf8Str {
+    fn eq(&self, other: &Utf8Ref<'_>) -> bool {
+        self.as_bytes() == other.0
+    }
+}
+
+impl Utf8Str {
+    /// A borrowed view.
+    #[must_use]
+    pub fn as_utf8_ref(&self) -> Utf8Ref<'_> {
+        Utf8Ref(&self.0)
+    }
+}
+
 impl core::fmt::Debug for Utf8Str {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         core::fmt::Debug::fmt(self.as_str(), f)

@@ -4,9 +4,9 @@ use bytes::{BufMut, Bytes};
 
 use super::ack::no_properties;
 use crate::error::{DecodeError, ErrorKind};
-use crate::properties::{Ctx, Properties};
+use crate::properties::{Ctx, Properties, PropertiesRef};
 use crate::reader::Reader;
-use crate::string::{self, Utf8Str};
+use crate::string::{self, Utf8Ref, Utf8Str};
 use crate::types::{ProtocolVersion, QoS};
 use crate::writer::{check_len, prefixed_len, put_prefixed, put_str};
 
@@ -69,6 +69,46 @@ pub struct Will {
     pub payload: Bytes,
 }
 
+/// CONNECT from the borrowed decode path ([`crate::PacketRef`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConnectRef<'a> {
+    /// Protocol version from the protocol level byte.
+    pub protocol_version: ProtocolVersion,
+    /// MQTT 3.1 (`MQIsdp`, level 3).
+    pub legacy_v31: bool,
+    /// Clean Session (3.1.1) / Clean Start (5.0).
+    pub clean_start: bool,
+    /// Keep alive in seconds.
+    pub keep_alive: u16,
+    /// Properties (MQTT 5).
+    pub properties: PropertiesRef<'a>,
+    /// Client identifier, possibly empty.
+    pub client_id: Utf8Ref<'a>,
+    /// Will message.
+    pub will: Option<WillRef<'a>>,
+    /// User name.
+    pub username: Option<Utf8Ref<'a>>,
+    /// Password.
+    pub password: Option<&'a [u8]>,
+}
+
+/// The will message of a [`ConnectRef`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WillRef<'a> {
+    /// QoS of the will message.
+    pub qos: QoS,
+    /// Retain the will message.
+    pub retain: bool,
+    /// Will properties (MQTT 5).
+    pub properties: PropertiesRef<'a>,
+    /// Will topic (a topic name).
+    pub topic: Utf8Ref<'a>,
+    /// Will payload.
+    pub payload: &'a [u8],
+}
+
 impl Connect {
     /// A clean-start CONNECT with keep alive 60 s and nothing else.
     #[must_use]
@@ -88,18 +128,18 @@ impl Connect {
 
     /// Decodes a CONNECT body; errors after a valid protocol name and level
     /// carry the version the client claimed ([`DecodeError::connect_version`]).
-    pub(crate) fn decode(
-        frame: &Bytes,
+    pub(crate) fn decode_ref(
+        frame: &[u8],
         start: usize,
         check_payload_format: bool,
-    ) -> Result<Self, DecodeError> {
+    ) -> Result<ConnectRef<'_>, DecodeError> {
         let mut r = Reader::new(frame, start, frame.len(), false);
         let name_at = r.pos();
         let name = r.binary("protocol name")?;
         let level_at = r.pos();
         let level = r.u8("protocol level")?;
         // Protocol name "MQTT" (MQTT-3.1.2-1), or "MQIsdp" for level 3.
-        let legacy_v31 = match &name[..] {
+        let legacy_v31 = match name {
             b"MQTT" => false,
             b"MQIsdp" => true,
             _ => return Err(Reader::err_at(ErrorKind::InvalidProtocolName, name_at)),
@@ -125,12 +165,12 @@ impl Connect {
     }
 
     fn decode_after_level(
-        frame: &Bytes,
+        frame: &[u8],
         start: usize,
         protocol_version: ProtocolVersion,
         legacy_v31: bool,
         check_payload_format: bool,
-    ) -> Result<Self, DecodeError> {
+    ) -> Result<ConnectRef<'_>, DecodeError> {
         let v5 = protocol_version == ProtocolVersion::V5;
         let mut r = Reader::new(frame, start, frame.len(), v5);
         let flags_at = r.pos();
@@ -167,9 +207,9 @@ impl Connect {
         }
         let keep_alive = r.u16("keep alive")?;
         let properties = if v5 {
-            Properties::decode(&mut r, Ctx::CONNECT)?
+            PropertiesRef::decode(&mut r, Ctx::CONNECT)?
         } else {
-            Properties::new()
+            PropertiesRef::new()
         };
         let client_at = r.pos();
         let client_id = r.utf8("client identifier")?;
@@ -180,9 +220,9 @@ impl Connect {
         }
         let will = if will_flag {
             let properties = if v5 {
-                Properties::decode(&mut r, Ctx::WILL)?
+                PropertiesRef::decode(&mut r, Ctx::WILL)?
             } else {
-                Properties::new()
+                PropertiesRef::new()
             };
             let topic_at = r.pos();
             let topic = r.utf8("will topic")?;
@@ -193,11 +233,11 @@ impl Connect {
             // Payload Format Indicator 1: UTF-8 Encoded Character Data (3.1.3.2.3).
             if check_payload_format
                 && properties.payload_format_indicator() == Some(1)
-                && core::str::from_utf8(&payload).is_err()
+                && core::str::from_utf8(payload).is_err()
             {
                 return Err(Reader::err_at(ErrorKind::PayloadFormatInvalid, payload_at));
             }
-            Some(Will {
+            Some(WillRef {
                 qos: QoS::try_from(will_qos).map_err(|_| flag_err("will QoS"))?,
                 retain: will_retain,
                 properties,
@@ -218,7 +258,7 @@ impl Connect {
             None
         };
         r.finish("CONNECT")?;
-        Ok(Self {
+        Ok(ConnectRef {
             protocol_version,
             legacy_v31,
             clean_start,
@@ -229,6 +269,26 @@ impl Connect {
             username,
             password,
         })
+    }
+
+    pub(crate) fn from_ref(c: &ConnectRef<'_>, base: &Bytes) -> Self {
+        Self {
+            protocol_version: c.protocol_version,
+            legacy_v31: c.legacy_v31,
+            clean_start: c.clean_start,
+            keep_alive: c.keep_alive,
+            properties: c.properties.share(base),
+            client_id: c.client_id.share(base),
+            will: c.will.map(|w| Will {
+                qos: w.qos,
+                retain: w.retain,
+                properties: w.properties.share(base),
+                topic: w.topic.share(base),
+                payload: crate::reader::share(base, w.payload),
+            }),
+            username: c.username.map(|u| u.share(base)),
+            password: c.password.map(|p| crate::reader::share(base, p)),
+        }
     }
 
     fn is_v5(&self) -> bool {

@@ -4,9 +4,9 @@ use bytes::{Buf, BufMut, Bytes};
 
 use crate::decoder::{Decoder, Role};
 use crate::error::{DecodeError, EncodeError, ErrorKind};
-use crate::properties::{Ctx, Properties};
+use crate::properties::{Ctx, Properties, PropertiesRef};
 use crate::reader::Reader;
-use crate::string::{self, Utf8Str};
+use crate::string::{self, Utf8Ref, Utf8Str};
 use crate::types::{PacketId, ProtocolVersion, QoS};
 
 /// PUBLISH (MQTT 3.3): topic and payload are slices of the received buffer.
@@ -48,6 +48,60 @@ pub struct Publish {
     pub payload: Bytes,
 }
 
+/// PUBLISH from the borrowed decode path ([`crate::PacketRef`]): topic,
+/// properties and payload borrow the received bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PublishRef<'a> {
+    /// DUP flag.
+    pub dup: bool,
+    /// Quality of service.
+    pub qos: QoS,
+    /// RETAIN flag.
+    pub retain: bool,
+    /// Topic name; empty only under MQTT 5 with a Topic Alias property.
+    pub topic: Utf8Ref<'a>,
+    /// Packet identifier: present exactly when QoS > 0.
+    pub packet_id: Option<PacketId>,
+    /// Properties (MQTT 5).
+    pub properties: PropertiesRef<'a>,
+    /// Application message.
+    pub payload: &'a [u8],
+}
+
+/// A decoded PUBLISH with its parts as offsets into its frame, so that the
+/// frame can then be moved into the owned packet.
+pub(crate) struct Detached {
+    dup: bool,
+    qos: QoS,
+    retain: bool,
+    packet_id: Option<PacketId>,
+    topic: core::ops::Range<usize>,
+    properties: core::ops::Range<usize>,
+    payload_at: usize,
+}
+
+impl PublishRef<'_> {
+    /// The offsets of the parts of a PUBLISH decoded from a frame of
+    /// `frame_len` bytes whose fixed header is `header_len` bytes: the topic
+    /// follows its length prefix, the payload ends the frame and the
+    /// properties end where the payload starts.
+    pub(crate) fn detach(&self, header_len: usize, frame_len: usize) -> Detached {
+        let topic_at = header_len + 2;
+        let payload_at = frame_len.saturating_sub(self.payload.len());
+        let props_len = self.properties.as_bytes().len();
+        Detached {
+            dup: self.dup,
+            qos: self.qos,
+            retain: self.retain,
+            packet_id: self.packet_id,
+            topic: topic_at..topic_at + self.topic.len(),
+            properties: payload_at.saturating_sub(props_len)..payload_at,
+            payload_at,
+        }
+    }
+}
+
 impl Publish {
     /// A QoS 0 message without flags or properties.
     #[must_use]
@@ -67,15 +121,13 @@ impl Publish {
         (u8::from(self.dup) << 3) | (u8::from(self.qos) << 1) | u8::from(self.retain)
     }
 
-    /// Decodes the PUBLISH in `frame` (body from `start`). The frame itself
-    /// becomes the payload: one reference count for the frame and one for
-    /// the topic, whatever the payload size.
-    pub(crate) fn decode(
+    /// Decodes and validates the PUBLISH in `frame` (body from `start`).
+    pub(crate) fn decode_ref<'a>(
         flags: u8,
-        mut frame: Bytes,
+        frame: &'a [u8],
         start: usize,
         dec: &Decoder,
-    ) -> Result<Self, DecodeError> {
+    ) -> Result<PublishRef<'a>, DecodeError> {
         let qos_bits = (flags >> 1) & 0b11;
         // QoS 3 is malformed (MQTT-3.3.1-4).
         let qos = QoS::try_from(qos_bits).map_err(|_| {
@@ -99,7 +151,7 @@ impl Publish {
             ));
         }
         let v5 = dec.version() == ProtocolVersion::V5;
-        let mut r = Reader::new(&frame, start, frame.len(), v5);
+        let mut r = Reader::new(frame, start, frame.len(), v5);
         let at = r.pos();
         // UTF-8 without U+0000 and without wildcards (MQTT-3.3.2-2), one pass.
         let topic = r.topic_name("topic name")?;
@@ -110,9 +162,9 @@ impl Publish {
         };
         let props_at = r.pos();
         let properties = if v5 {
-            Properties::decode(&mut r, Ctx::PUBLISH)?
+            PropertiesRef::decode(&mut r, Ctx::PUBLISH)?
         } else {
-            Properties::new()
+            PropertiesRef::new()
         };
         // Empty only with a Topic Alias under MQTT 5 (MQTT-3.3.2-1,
         // 3.3.2.3.4; a Protocol Error there), never under 3.1.1 (MQTT-4.7.3-1).
@@ -141,25 +193,63 @@ impl Publish {
             ));
         }
         let payload_at = r.pos();
-        frame.advance(payload_at);
+        let payload = r.rest();
         // Payload Format Indicator 1: UTF-8 Encoded Character Data (3.3.2.3.2).
         if v5
             && dec.payload_format_check()
             && properties.payload_format_indicator() == Some(1)
-            && core::str::from_utf8(&frame).is_err()
+            && core::str::from_utf8(payload).is_err()
         {
             return Err(Reader::err_at(ErrorKind::PayloadFormatInvalid, payload_at)
                 .with_packet_id(packet_id));
         }
-        Ok(Self {
+        Ok(PublishRef {
             dup,
             qos,
             retain: flags & 1 != 0,
             topic,
             packet_id,
             properties,
-            payload: frame,
+            payload,
         })
+    }
+
+    /// The owned PUBLISH of `p`, sharing `base` where it can.
+    pub(crate) fn from_ref(p: PublishRef<'_>, base: &Bytes) -> Self {
+        Self {
+            dup: p.dup,
+            qos: p.qos,
+            retain: p.retain,
+            topic: p.topic.share(base),
+            packet_id: p.packet_id,
+            properties: p.properties.share(base),
+            payload: crate::reader::share(base, p.payload),
+        }
+    }
+
+    /// The owned PUBLISH decoded from `frame` (see [`Detached`]): the frame
+    /// itself becomes the payload: one reference count for the frame and
+    /// one for the topic, whatever the payload size.
+    pub(crate) fn from_detached(d: Detached, mut frame: Bytes) -> Self {
+        let slice = |r: core::ops::Range<usize>| {
+            if r.is_empty() {
+                Bytes::new()
+            } else {
+                frame.slice(r)
+            }
+        };
+        let topic = Utf8Str::from_validated(slice(d.topic));
+        let properties = Properties::from_validated(slice(d.properties));
+        frame.advance(d.payload_at.min(frame.len()));
+        Self {
+            dup: d.dup,
+            qos: d.qos,
+            retain: d.retain,
+            topic,
+            packet_id: d.packet_id,
+            properties,
+            payload: frame,
+        }
     }
 
     pub(crate) fn validate(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {
