@@ -3,7 +3,8 @@
 //! for a version decodes back to itself, and the encoding is exactly
 //! `encoded_len` bytes. One the encoder refuses is left unwritten. With a
 //! size limit of exactly `encoded_len` the bytes are the same; one byte less
-//! is refused as too large, and nothing is written.
+//! is refused as too large, and nothing is written. The borrowed decoder
+//! reads the same packet back.
 
 use bytes::BytesMut;
 use iot_mqtt_codec::{Decoder, ErrorKind, Packet, ProtocolVersion};
@@ -37,6 +38,12 @@ fuzz_target!(|input: (bool, Packet)| {
                 }
             );
             assert!(limited.is_empty());
+            let (borrowed, used) = Decoder::new(version)
+                .decode_ref(&wire)
+                .expect("encoded packet decodes (borrowed)")
+                .expect("complete");
+            assert_eq!(used, n);
+            assert_eq!(borrowed.to_packet(), packet);
             let decoded = Decoder::new(version)
                 .decode(&mut wire)
                 .expect("encoded packet decodes");

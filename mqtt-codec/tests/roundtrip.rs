@@ -378,7 +378,7 @@ fn encode(p: &Packet, v: ProtocolVersion) -> BytesMut {
 
 fn roundtrip(p: &Packet, v: ProtocolVersion) {
     let wire = encode(p, v);
-    common::decode_both(&Decoder::new(v), &wire);
+    let _ = common::decode_both(&Decoder::new(v), &wire);
     let mut buf = wire.clone();
     let decoded = Decoder::new(v).decode(&mut buf).unwrap().unwrap();
     assert!(buf.is_empty());
@@ -431,7 +431,7 @@ proptest! {
         check in any::<bool>(),
         max in prop_oneof![Just(u32::MAX), 2u32..64],
     ) {
-        common::decode_both(&decoder(v5, role, check, max), &bytes);
+        let _ = common::decode_both(&decoder(v5, role, check, max), &bytes);
     }
 
     /// The same on valid frames with one byte changed (mostly invalid
@@ -447,8 +447,8 @@ proptest! {
         let mut wire = encode(&p, ProtocolVersion::V5);
         let i = at.index(wire.len());
         wire[i] = byte;
-        common::decode_both(&decoder(true, role, check, u32::MAX), &wire);
-        common::decode_both(&decoder(false, role, check, u32::MAX), &wire);
+        let _ = common::decode_both(&decoder(true, role, check, u32::MAX), &wire);
+        let _ = common::decode_both(&decoder(false, role, check, u32::MAX), &wire);
     }
 
     #[test]
