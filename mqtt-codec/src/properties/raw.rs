@@ -255,6 +255,9 @@ pub(crate) fn decode<'a>(r: &mut Reader<'a>, ctx: Ctx) -> Result<&'a [u8], Decod
 /// Checks that every property of a validated section may appear in `ctx`
 /// (encode side).
 pub(crate) fn check_ctx(raw: &[u8], ctx: Ctx) -> Result<(), ErrorKind> {
+    if raw.is_empty() {
+        return Ok(());
+    }
     let mut sub_ids = 0;
     let (mut method, mut data) = (false, false);
     for (id, _) in ids(raw) {
@@ -281,6 +284,9 @@ pub(crate) fn check_ctx(raw: &[u8], ctx: Ctx) -> Result<(), ErrorKind> {
 
 /// Refuses properties in an MQTT 3.1.1 packet.
 pub(crate) fn none_allowed(raw: &[u8], packet: &'static str) -> Result<(), ErrorKind> {
+    if raw.is_empty() {
+        return Ok(());
+    }
     match ids(raw).next() {
         Some((id, _)) => Err(ErrorKind::PropertyNotAllowed { packet, id }),
         None => Ok(()),
