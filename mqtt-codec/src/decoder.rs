@@ -161,6 +161,7 @@ impl Decoder {
     ///
     /// # Errors
     /// A [`DecodeError`] for a malformed packet or a Protocol Error.
+    #[inline]
     pub fn decode(&self, src: &mut BytesMut) -> Result<Option<Packet>, DecodeError> {
         let Some(h) = self.header(src)? else {
             return Ok(None);
@@ -173,6 +174,7 @@ impl Decoder {
     ///
     /// # Errors
     /// As [`Decoder::decode`].
+    #[inline]
     pub fn decode_bytes(&self, src: &mut Bytes) -> Result<Option<Packet>, DecodeError> {
         let Some(h) = self.header(src)? else {
             return Ok(None);
@@ -212,6 +214,7 @@ impl Decoder {
     ///
     /// # Errors
     /// As [`Decoder::decode`].
+    #[inline]
     pub fn decode_ref<'a>(
         &self,
         src: &'a [u8],
@@ -225,6 +228,7 @@ impl Decoder {
     }
 
     /// The fixed header of the first frame, if `src` holds all of the frame.
+    #[inline]
     fn header(&self, src: &[u8]) -> Result<Option<FixedHeader>, DecodeError> {
         let v5 = self.version == ProtocolVersion::V5;
         match FixedHeader::parse(src, v5, self.max_packet_size)? {

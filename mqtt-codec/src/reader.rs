@@ -21,6 +21,7 @@ pub(crate) struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    #[inline]
     pub(crate) fn new(frame: &'a [u8], pos: usize, end: usize, v5: bool) -> Self {
         Self {
             frame,
@@ -40,6 +41,7 @@ impl<'a> Reader<'a> {
         DecodeError::new(kind, offset)
     }
 
+    #[inline]
     pub(crate) fn pos(&self) -> usize {
         self.pos
     }
@@ -48,14 +50,17 @@ impl<'a> Reader<'a> {
         self.end - self.pos
     }
 
+    #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.pos >= self.end
     }
 
+    #[inline]
     pub(crate) fn is_v5(&self) -> bool {
         self.v5
     }
 
+    #[inline]
     fn take(&mut self, n: usize, field: &'static str) -> Result<&'a [u8], DecodeError> {
         let stop = self.pos.checked_add(n).filter(|&s| s <= self.end);
         match stop.and_then(|s| self.frame.get(self.pos..s)) {
@@ -67,11 +72,13 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn u8(&mut self, field: &'static str) -> Result<u8, DecodeError> {
         let b = self.take(1, field)?;
         Ok(b.first().copied().unwrap_or_default())
     }
 
+    #[inline]
     pub(crate) fn u16(&mut self, field: &'static str) -> Result<u16, DecodeError> {
         match *self.take(2, field)? {
             [a, b] => Ok(u16::from_be_bytes([a, b])),
@@ -104,6 +111,7 @@ impl<'a> Reader<'a> {
     }
 
     /// UTF-8 Encoded String (MQTT 1.5.4), validated.
+    #[inline]
     pub(crate) fn utf8(&mut self, field: &'static str) -> Result<Utf8Ref<'a>, DecodeError> {
         let len = self.u16(field)?;
         let start = self.pos;
@@ -115,6 +123,7 @@ impl<'a> Reader<'a> {
     /// A PUBLISH topic name: a UTF-8 Encoded String without wildcards,
     /// checked in one pass (its emptiness is left to the caller). Wildcard
     /// errors point at the length prefix, like other topic errors.
+    #[inline]
     pub(crate) fn topic_name(&mut self, field: &'static str) -> Result<Utf8Ref<'a>, DecodeError> {
         let at = self.pos;
         let len = self.u16(field)?;
@@ -144,6 +153,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The rest of the region, without moving.
+    #[inline]
     pub(crate) fn rest(&self) -> &'a [u8] {
         self.frame.get(self.pos..self.end).unwrap_or_default()
     }
@@ -154,6 +164,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Fails if bytes are left over.
+    #[inline]
     pub(crate) fn finish(&self, packet: &'static str) -> Result<(), DecodeError> {
         if self.is_empty() {
             Ok(())

@@ -241,6 +241,7 @@ impl<'a> arbitrary::Arbitrary<'a> for Utf8Str {
 }
 
 /// Checks an MQTT string: UTF-8 (which excludes surrogates), no U+0000 (MQTT-1.5.4-1/2).
+#[inline]
 pub(crate) fn validate(bytes: &[u8], field: &'static str) -> Result<(), ErrorKind> {
     // ASCII (the usual case) needs no UTF-8 decoding.
     let high = bytes.iter().fold(0u8, |acc, &b| acc | b);
@@ -255,6 +256,7 @@ pub(crate) fn validate(bytes: &[u8], field: &'static str) -> Result<(), ErrorKin
 /// ASCII without special bytes, costs two vectorised folds and no UTF-8
 /// decoding. Errors come in the order of [`validate`] then
 /// [`check_topic_name`].
+#[inline]
 pub(crate) fn validate_topic_name(bytes: &[u8], field: &'static str) -> Result<(), ErrorKind> {
     let (high, special) = scan_topic(bytes);
     if high && core::str::from_utf8(bytes).is_err() {
@@ -275,6 +277,7 @@ pub(crate) fn validate_topic_name(bytes: &[u8], field: &'static str) -> Result<(
 /// One pass over a topic, eight bytes at a time (SWAR, as [`has_any`]):
 /// whether any byte has its high bit set (not ASCII), and whether any is
 /// U+0000, `+` or `#`. The tail is padded with `a`.
+#[inline]
 fn scan_topic(bytes: &[u8]) -> (bool, bool) {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
@@ -312,6 +315,7 @@ fn check_text(bytes: &[u8], field: &'static str) -> Result<(), ErrorKind> {
 /// (SWAR; `(v - 0x01..) & !v & 0x80..` is non-zero exactly when `v` has a
 /// zero byte), the tail padded with a byte that is neither. Topic-sized
 /// strings take two or three words and no scalar loop.
+#[inline]
 fn has_any(bytes: &[u8], a: u8, b: u8) -> bool {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
@@ -338,6 +342,7 @@ fn has_any(bytes: &[u8], a: u8, b: u8) -> bool {
 /// Built in a register: copying the tail into a stack array and loading it
 /// back as a word stalls on store-to-load forwarding (perf showed half of
 /// PUBLISH validation there).
+#[inline]
 fn last_word(bytes: &[u8], pad: u8) -> Option<u64> {
     if bytes.len().is_multiple_of(8) {
         return None;
@@ -355,6 +360,7 @@ fn last_word(bytes: &[u8], pad: u8) -> Option<u64> {
 
 /// Topic name rules: no wildcard characters (MQTT-3.3.2-2, MQTT-4.7.1-1);
 /// at least one character unless `allow_empty` (MQTT-4.7.3-1).
+#[inline]
 pub(crate) fn check_topic_name(
     topic: &[u8],
     field: &'static str,

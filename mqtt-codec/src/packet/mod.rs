@@ -112,6 +112,7 @@ impl Packet {
     /// matches: the borrowed decoder validates it, then the owned packet
     /// shares the frame (PUBLISH keeps it as its payload: one reference
     /// count for the frame, one for the topic).
+    #[inline]
     pub(crate) fn decode_body(
         frame: Bytes,
         h: FixedHeader,
@@ -299,6 +300,7 @@ impl Packet {
 
 /// The whole packet size for a body of `body` bytes, if the protocol, the
 /// limit and the room in the output buffer allow it.
+#[inline]
 pub(crate) fn check_size(body: usize, max: u32, room: usize) -> Result<usize, ErrorKind> {
     if body > VAR_INT_MAX as usize {
         return Err(ErrorKind::PacketTooLarge {
@@ -327,6 +329,7 @@ pub(crate) fn check_size(body: usize, max: u32, room: usize) -> Result<usize, Er
 /// `body` was checked by [`check_size`]. Built in a register and stored
 /// whole: byte-wise stores into an array then read back by the copy stall
 /// store-to-load forwarding (perf showed half of PUBLISH encoding there).
+#[inline]
 pub(crate) fn fixed_header(first: u8, body: usize) -> (u64, usize) {
     let mut value = u32::try_from(body).unwrap_or(VAR_INT_MAX);
     let mut packed = u64::from(first);
@@ -429,6 +432,7 @@ impl From<Auth> for Packet {
 }
 
 /// Reads a packet identifier that must not be 0 (MQTT-2.2.1-3).
+#[inline]
 pub(crate) fn read_packet_id(
     r: &mut Reader<'_>,
     packet: &'static str,
@@ -442,6 +446,7 @@ pub(crate) fn read_packet_id(
 /// Packet types that only the other side sends (MQTT 2.1.2): a server
 /// never receives CONNACK, SUBACK, UNSUBACK or PINGRESP; a client never
 /// receives CONNECT, SUBSCRIBE, UNSUBSCRIBE or PINGREQ.
+#[inline]
 pub(crate) fn check_direction(packet_type: u8, role: Role) -> Result<(), DecodeError> {
     let packet = match (role, packet_type) {
         (Role::Server, 2) => "CONNACK",

@@ -98,6 +98,7 @@ impl<'a> PacketRef<'a> {
 
     /// Decodes a frame whose fixed header `h` was parsed and whose length
     /// matches: every rule of both decode paths is applied here.
+    #[inline]
     pub(crate) fn decode_body(
         frame: &'a [u8],
         h: FixedHeader,

@@ -86,6 +86,7 @@ impl PublishRef<'_> {
     /// `frame_len` bytes whose fixed header is `header_len` bytes: the topic
     /// follows its length prefix, the payload ends the frame and the
     /// properties end where the payload starts.
+    #[inline]
     pub(crate) fn detach(&self, header_len: usize, frame_len: usize) -> Detached {
         let topic_at = header_len + 2;
         let payload_at = frame_len.saturating_sub(self.payload.len());
@@ -117,11 +118,13 @@ impl Publish {
         }
     }
 
+    #[inline]
     pub(crate) fn flags(&self) -> u8 {
         (u8::from(self.dup) << 3) | (u8::from(self.qos) << 1) | u8::from(self.retain)
     }
 
     /// Decodes and validates the PUBLISH in `frame` (body from `start`).
+    #[inline]
     pub(crate) fn decode_ref<'a>(
         flags: u8,
         frame: &'a [u8],
@@ -230,6 +233,7 @@ impl Publish {
     /// The owned PUBLISH decoded from `frame` (see [`Detached`]): the frame
     /// itself becomes the payload: one reference count for the frame and
     /// one for the topic, whatever the payload size.
+    #[inline]
     pub(crate) fn from_detached(d: Detached, mut frame: Bytes) -> Self {
         let slice = |r: core::ops::Range<usize>| {
             if r.is_empty() {
@@ -252,6 +256,7 @@ impl Publish {
         }
     }
 
+    #[inline]
     pub(crate) fn validate(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {
         if self.dup && self.qos == QoS::AtMostOnce {
             return Err(ErrorKind::InvalidValue {
@@ -276,6 +281,7 @@ impl Publish {
         }
     }
 
+    #[inline]
     pub(crate) fn body_len(&self, v: ProtocolVersion) -> usize {
         let id = if self.packet_id.is_some() { 2 } else { 0 };
         let props = if v == ProtocolVersion::V5 {

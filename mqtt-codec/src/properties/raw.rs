@@ -254,6 +254,7 @@ pub(crate) fn decode<'a>(r: &mut Reader<'a>, ctx: Ctx) -> Result<&'a [u8], Decod
 
 /// Checks that every property of a validated section may appear in `ctx`
 /// (encode side).
+#[inline]
 pub(crate) fn check_ctx(raw: &[u8], ctx: Ctx) -> Result<(), ErrorKind> {
     if raw.is_empty() {
         return Ok(());
@@ -283,6 +284,7 @@ pub(crate) fn check_ctx(raw: &[u8], ctx: Ctx) -> Result<(), ErrorKind> {
 }
 
 /// Refuses properties in an MQTT 3.1.1 packet.
+#[inline]
 pub(crate) fn none_allowed(raw: &[u8], packet: &'static str) -> Result<(), ErrorKind> {
     if raw.is_empty() {
         return Ok(());
@@ -294,6 +296,7 @@ pub(crate) fn none_allowed(raw: &[u8], packet: &'static str) -> Result<(), Error
 }
 
 /// Encoded size of a section of `len` bytes with its length prefix.
+#[inline]
 pub(crate) fn prefixed_len(len: usize) -> usize {
     varint::var_int_len(u32::try_from(len).unwrap_or(u32::MAX)) + len
 }
