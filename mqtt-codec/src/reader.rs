@@ -86,6 +86,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn u32(&mut self, field: &'static str) -> Result<u32, DecodeError> {
         match *self.take(4, field)? {
             [a, b, c, d] => Ok(u32::from_be_bytes([a, b, c, d])),
@@ -93,6 +94,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn var_int(&mut self, field: &'static str) -> Result<u32, DecodeError> {
         let window = self.frame.get(self.pos..self.end).unwrap_or_default();
         match varint::read(window, field, self.v5).map_err(|k| self.err(k))? {
@@ -105,6 +107,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Binary Data (MQTT 1.5.6): two-byte length, then the bytes.
+    #[inline]
     pub(crate) fn binary(&mut self, field: &'static str) -> Result<&'a [u8], DecodeError> {
         let len = self.u16(field)?;
         self.take(usize::from(len), field)
@@ -142,6 +145,7 @@ impl<'a> Reader<'a> {
 
     /// A region of `len` bytes: the returned reader cannot read past it, and
     /// this reader moves past it.
+    #[inline]
     pub(crate) fn sub(
         &mut self,
         len: usize,

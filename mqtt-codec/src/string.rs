@@ -243,12 +243,41 @@ impl<'a> arbitrary::Arbitrary<'a> for Utf8Str {
 /// Checks an MQTT string: UTF-8 (which excludes surrogates), no U+0000 (MQTT-1.5.4-1/2).
 #[inline]
 pub(crate) fn validate(bytes: &[u8], field: &'static str) -> Result<(), ErrorKind> {
-    // ASCII (the usual case) needs no UTF-8 decoding.
-    let high = bytes.iter().fold(0u8, |acc, &b| acc | b);
-    if high & 0x80 != 0 && core::str::from_utf8(bytes).is_err() {
+    // One word-at-a-time pass for the high bits and U+0000; ASCII (the
+    // usual case) needs no UTF-8 decoding.
+    let (mut high, mut nul) = (0u64, 0u64);
+    let mut step = |w: u64| {
+        high |= w;
+        nul |= zero_bytes(w);
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        step(<[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes));
+    }
+    if let Some(last) = last_word(bytes, b'a') {
+        step(last);
+    }
+    if high & HI != 0 && core::str::from_utf8(bytes).is_err() {
         return Err(ErrorKind::InvalidUtf8 { field });
     }
-    check_text(bytes, field)
+    if nul != 0 {
+        return Err(ErrorKind::NullCharacter { field });
+    }
+    if bytes.len() > usize::from(u16::MAX) {
+        return Err(ErrorKind::TooLong { field });
+    }
+    Ok(())
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// 0x80 in exactly the bytes of `v` that are zero, 0 elsewhere (no carry
+/// crosses a byte: `(b & 0x7F) + 0x7F` is at most 0xFE).
+#[inline]
+fn zero_bytes(v: u64) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    !((v & LOW7).wrapping_add(LOW7) | v | LOW7)
 }
 
 /// Checks a topic name read from the wire: UTF-8 without U+0000
@@ -279,8 +308,6 @@ pub(crate) fn validate_topic_name(bytes: &[u8], field: &'static str) -> Result<(
 /// U+0000, `+` or `#`. The tail is padded with `a`.
 #[inline]
 fn scan_topic(bytes: &[u8]) -> (bool, bool) {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
     const PLUS: u64 = LO * b'+' as u64;
     const HASH: u64 = LO * b'#' as u64;
     let zero_byte = |v: u64| v.wrapping_sub(LO) & !v;
@@ -317,8 +344,6 @@ fn check_text(bytes: &[u8], field: &'static str) -> Result<(), ErrorKind> {
 /// strings take two or three words and no scalar loop.
 #[inline]
 fn has_any(bytes: &[u8], a: u8, b: u8) -> bool {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
     let (pa, pb) = (LO * u64::from(a), LO * u64::from(b));
     let zero_byte = |v: u64| v.wrapping_sub(LO) & !v & HI != 0;
     let hit = |w: u64| zero_byte(w ^ pa) | zero_byte(w ^ pb);
@@ -350,12 +375,18 @@ fn last_word(bytes: &[u8], pad: u8) -> Option<u64> {
     if let Some(last) = bytes.last_chunk::<8>() {
         return Some(u64::from_le_bytes(*last));
     }
+    Some(padded(bytes, pad))
+}
+
+/// Up to eight bytes as a little-endian word, the rest filled with `pad`.
+#[inline]
+fn padded(bytes: &[u8], pad: u8) -> u64 {
     let mut word = u64::from_le_bytes([pad; 8]);
-    for (i, &x) in bytes.iter().enumerate() {
+    for (i, &x) in bytes.iter().take(8).enumerate() {
         let shift = 8 * i;
         word = (word & !(0xFF << shift)) | (u64::from(x) << shift);
     }
-    Some(word)
+    word
 }
 
 /// Topic name rules: no wildcard characters (MQTT-3.3.2-2, MQTT-4.7.1-1);
@@ -406,15 +437,10 @@ pub(crate) fn check_topic_filter(filter: &[u8], shared: bool) -> Result<bool, Er
         }
         is_shared = true;
     }
-    if !has_any(rest, b'+', b'#') {
-        return Ok(is_shared);
-    }
-    // Only the wildcards are looked at: each must fill its level, and `#`
-    // must also end the filter.
-    for (i, &b) in rest.iter().enumerate() {
-        if b != b'+' && b != b'#' {
-            continue;
-        }
+    // Only the wildcards are looked at, found eight bytes at a time: each
+    // must fill its level, and `#` must also end the filter.
+    let check = |i: usize| {
+        let b = rest.get(i).copied().unwrap_or_default();
         let alone_before = i == 0 || rest.get(i - 1) == Some(&b'/');
         let next = rest.get(i + 1);
         if b == b'+' && (!alone_before || next.is_some_and(|&n| n != b'/')) {
@@ -423,6 +449,30 @@ pub(crate) fn check_topic_filter(filter: &[u8], shared: bool) -> Result<bool, Er
         if b == b'#' && (!alone_before || next.is_some()) {
             return Err(err("'#' not alone as the last level"));
         }
+        Ok(())
+    };
+    const PLUS: u64 = LO * b'+' as u64;
+    const HASH: u64 = LO * b'#' as u64;
+    let visit = |base: usize, w: u64| {
+        let mut hits = zero_bytes(w ^ PLUS) | zero_bytes(w ^ HASH);
+        while hits != 0 {
+            check(base + (hits.trailing_zeros() / 8) as usize)?;
+            hits &= hits - 1;
+        }
+        Ok(())
+    };
+    let mut chunks = rest.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        visit(
+            base,
+            <[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes),
+        )?;
+        base += 8;
+    }
+    let tail = chunks.remainder();
+    if !tail.is_empty() {
+        visit(base, padded(tail, b'a'))?;
     }
     Ok(is_shared)
 }
@@ -477,6 +527,53 @@ mod tests {
                         t[at - 1] = 0xFF;
                         assert_eq!(scan_topic(&t), naive(&t), "{t:?}");
                     }
+                }
+            }
+        }
+    }
+
+    /// The word-at-a-time filter check agrees with a byte loop on every
+    /// filter of up to 7 characters over `a / + #`, and at word borders.
+    #[test]
+    fn mqtt_4_7_1_filter_check_agrees_with_a_byte_loop() {
+        fn naive(rest: &[u8]) -> bool {
+            rest.iter().enumerate().all(|(i, &b)| {
+                let alone_before = i == 0 || rest[i - 1] == b'/';
+                let next = rest.get(i + 1);
+                match b {
+                    b'+' => alone_before && next.is_none_or(|&n| n == b'/'),
+                    b'#' => alone_before && next.is_none(),
+                    _ => true,
+                }
+            })
+        }
+        let alphabet = [b'a', b'/', b'+', b'#'];
+        for len in 1..=7u32 {
+            for code in 0..4usize.pow(len) {
+                let f: Vec<u8> = (0..len).map(|k| alphabet[(code >> (2 * k)) & 3]).collect();
+                assert_eq!(check_topic_filter(&f, false).is_ok(), naive(&f), "{f:?}");
+                // The same pattern straddling the first word border.
+                let mut long = b"abcdefg/".to_vec();
+                long.extend_from_slice(&f);
+                assert_eq!(
+                    check_topic_filter(&long, false).is_ok(),
+                    naive(&long),
+                    "{long:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn zero_bytes_is_exact() {
+        for at in 0..8 {
+            for byte in [0u8, 1, 0x7F, 0x80, 0xFF] {
+                let mut w = [0xFFu8; 8];
+                w[at] = byte;
+                let got = zero_bytes(u64::from_le_bytes(w)).to_le_bytes();
+                for (k, g) in got.iter().enumerate() {
+                    let want = if w[k] == 0 { 0x80 } else { 0 };
+                    assert_eq!(*g, want, "{w:?}");
                 }
             }
         }

@@ -54,6 +54,7 @@ pub(crate) enum Wire {
 }
 
 /// The table of MQTT 2.2.2.2: wire type and the packets allowed to carry each identifier.
+#[inline]
 pub(crate) const fn spec(id: u8) -> Option<(Wire, u16)> {
     Some(match id {
         0x01 | 0x02 | 0x03 | 0x08 | 0x09 => (
@@ -113,6 +114,7 @@ fn field(id: u8) -> &'static str {
 }
 
 /// Reads one value of wire type `wire` for identifier `id`.
+#[inline]
 pub(crate) fn read_val<'a>(r: &mut Reader<'a>, id: u8, wire: Wire) -> Result<Val<'a>, DecodeError> {
     const F: &str = "property value";
     Ok(match wire {
@@ -133,6 +135,7 @@ pub(crate) fn read_val<'a>(r: &mut Reader<'a>, id: u8, wire: Wire) -> Result<Val
 /// Maximum, Topic Alias, Maximum Packet Size and Subscription Identifier not
 /// 0; Response Topic a topic name (MQTT-3.3.2-14); binary data at most
 /// 65,535 bytes.
+#[inline]
 pub(crate) fn check_val(id: u8, val: &Val<'_>) -> Result<(), ErrorKind> {
     let bad = |value: u32| ErrorKind::InvalidPropertyValue { id, value };
     match *val {
@@ -201,6 +204,7 @@ pub(crate) fn find(raw: &[u8], id: u8) -> Option<Val<'_>> {
 
 /// Reads and validates a property section (length prefix included) allowed
 /// in `ctx`; returns the section without its prefix.
+#[inline]
 pub(crate) fn decode<'a>(r: &mut Reader<'a>, ctx: Ctx) -> Result<&'a [u8], DecodeError> {
     let len = r.var_int("property length")?;
     let start = r.pos();
@@ -438,6 +442,7 @@ impl<'a> PropertiesRef<'a> {
     }
 
     /// Reads and validates a section (length prefix included) allowed in `ctx`.
+    #[inline]
     pub(crate) fn decode(r: &mut Reader<'a>, ctx: Ctx) -> Result<Self, DecodeError> {
         decode(r, ctx).map(Self::from_validated)
     }
