@@ -70,27 +70,151 @@ pub struct Will {
 }
 
 /// CONNECT from the borrowed decode path ([`crate::PacketRef`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
+///
+/// Validated when decoded; the fields after the client identifier (will,
+/// user name, password) are read on access, which keeps [`crate::PacketRef`]
+/// small for the packets that are frequent.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct ConnectRef<'a> {
+    /// From the client identifier's length prefix to the end of the packet.
+    tail: &'a [u8],
+    properties: PropertiesRef<'a>,
+    keep_alive: u16,
+    flags: u8,
+    protocol_version: ProtocolVersion,
+    legacy_v31: bool,
+}
+
+/// The fields of a CONNECT payload, read from a validated tail.
+struct Payload<'a> {
+    client_id: Utf8Ref<'a>,
+    will: Option<WillRef<'a>>,
+    username: Option<Utf8Ref<'a>>,
+    password: Option<&'a [u8]>,
+}
+
+impl<'a> ConnectRef<'a> {
     /// Protocol version from the protocol level byte.
-    pub protocol_version: ProtocolVersion,
+    #[must_use]
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.protocol_version
+    }
+
     /// MQTT 3.1 (`MQIsdp`, level 3).
-    pub legacy_v31: bool,
+    #[must_use]
+    pub fn legacy_v31(&self) -> bool {
+        self.legacy_v31
+    }
+
     /// Clean Session (3.1.1) / Clean Start (5.0).
-    pub clean_start: bool,
+    #[must_use]
+    pub fn clean_start(&self) -> bool {
+        self.flags & 0b10 != 0
+    }
+
     /// Keep alive in seconds.
-    pub keep_alive: u16,
+    #[must_use]
+    pub fn keep_alive(&self) -> u16 {
+        self.keep_alive
+    }
+
     /// Properties (MQTT 5).
-    pub properties: PropertiesRef<'a>,
+    #[must_use]
+    pub fn properties(&self) -> PropertiesRef<'a> {
+        self.properties
+    }
+
     /// Client identifier, possibly empty.
-    pub client_id: Utf8Ref<'a>,
+    #[must_use]
+    pub fn client_id(&self) -> Utf8Ref<'a> {
+        self.payload().client_id
+    }
+
     /// Will message.
-    pub will: Option<WillRef<'a>>,
+    #[must_use]
+    pub fn will(&self) -> Option<WillRef<'a>> {
+        self.payload().will
+    }
+
     /// User name.
-    pub username: Option<Utf8Ref<'a>>,
+    #[must_use]
+    pub fn username(&self) -> Option<Utf8Ref<'a>> {
+        self.payload().username
+    }
+
     /// Password.
-    pub password: Option<&'a [u8]>,
+    #[must_use]
+    pub fn password(&self) -> Option<&'a [u8]> {
+        self.payload().password
+    }
+
+    /// Reads the payload again; it was validated, so every read succeeds.
+    fn payload(&self) -> Payload<'a> {
+        let bin = |raw: &'a [u8]| -> (&'a [u8], &'a [u8]) {
+            match raw.split_first_chunk::<2>() {
+                Some((len, rest)) => rest
+                    .split_at_checked(usize::from(u16::from_be_bytes(*len)))
+                    .unwrap_or((rest, &[])),
+                None => (&[], &[]),
+            }
+        };
+        let text = |raw: &'a [u8]| {
+            let (t, rest) = bin(raw);
+            (Utf8Ref::from_validated(t), rest)
+        };
+        let (client_id, mut rest) = text(self.tail);
+        let will = if self.flags & 0b100 != 0 {
+            let mut properties = PropertiesRef::new();
+            if self.protocol_version == ProtocolVersion::V5 {
+                let mut r = Reader::new(rest, 0, rest.len(), true);
+                let section = crate::properties::raw::decode_validated(&mut r);
+                properties = PropertiesRef::from_validated(section);
+                rest = r.rest();
+            }
+            let (topic, after) = text(rest);
+            let (payload, after) = bin(after);
+            rest = after;
+            Some(WillRef {
+                qos: QoS::try_from((self.flags >> 3) & 0b11).unwrap_or_default(),
+                retain: self.flags & 0b10_0000 != 0,
+                properties,
+                topic,
+                payload,
+            })
+        } else {
+            None
+        };
+        let username = if self.flags & 0x80 != 0 {
+            let (u, after) = text(rest);
+            rest = after;
+            Some(u)
+        } else {
+            None
+        };
+        let password = (self.flags & 0x40 != 0).then(|| bin(rest).0);
+        Payload {
+            client_id,
+            will,
+            username,
+            password,
+        }
+    }
+}
+
+impl core::fmt::Debug for ConnectRef<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ConnectRef")
+            .field("protocol_version", &self.protocol_version)
+            .field("legacy_v31", &self.legacy_v31)
+            .field("clean_start", &self.clean_start())
+            .field("keep_alive", &self.keep_alive)
+            .field("properties", &self.properties)
+            .field("client_id", &self.client_id())
+            .field("will", &self.will())
+            .field("username", &self.username())
+            .field("password", &self.password())
+            .finish()
+    }
 }
 
 /// The will message of a [`ConnectRef`].
@@ -212,6 +336,7 @@ impl Connect {
             PropertiesRef::new()
         };
         let client_at = r.pos();
+        let tail = r.rest();
         let client_id = r.utf8("client identifier")?;
         let clean_start = flags & 0b10 != 0;
         // 3.1.1: a zero-byte client id requires CleanSession = 1 (MQTT-3.1.3-7).
@@ -258,36 +383,36 @@ impl Connect {
             None
         };
         r.finish("CONNECT")?;
+        // Read again on access (see `ConnectRef::payload`).
+        let _ = (will, username, password);
         Ok(ConnectRef {
+            tail,
+            properties,
+            keep_alive,
+            flags,
             protocol_version,
             legacy_v31,
-            clean_start,
-            keep_alive,
-            properties,
-            client_id,
-            will,
-            username,
-            password,
         })
     }
 
     pub(crate) fn from_ref(c: &ConnectRef<'_>, base: &Bytes) -> Self {
+        let p = c.payload();
         Self {
             protocol_version: c.protocol_version,
             legacy_v31: c.legacy_v31,
-            clean_start: c.clean_start,
+            clean_start: c.clean_start(),
             keep_alive: c.keep_alive,
             properties: c.properties.share(base),
-            client_id: c.client_id.share(base),
-            will: c.will.map(|w| Will {
+            client_id: p.client_id.share(base),
+            will: p.will.map(|w| Will {
                 qos: w.qos,
                 retain: w.retain,
                 properties: w.properties.share(base),
                 topic: w.topic.share(base),
                 payload: crate::reader::share(base, w.payload),
             }),
-            username: c.username.map(|u| u.share(base)),
-            password: c.password.map(|p| crate::reader::share(base, p)),
+            username: p.username.map(|u| u.share(base)),
+            password: p.password.map(|pw| crate::reader::share(base, pw)),
         }
     }
 

@@ -256,6 +256,20 @@ pub(crate) fn decode<'a>(r: &mut Reader<'a>, ctx: Ctx) -> Result<&'a [u8], Decod
     Ok(sub.region(start))
 }
 
+/// Reads the length prefix and the section of a property section that was
+/// validated before (the reads cannot fail then; an empty section if they
+/// did).
+pub(crate) fn decode_validated<'a>(r: &mut Reader<'a>) -> &'a [u8] {
+    let Ok(len) = r.var_int("property length") else {
+        return &[];
+    };
+    let start = r.pos();
+    match r.sub(len as usize, "properties") {
+        Ok(_) => r.region(start).get(..len as usize).unwrap_or_default(),
+        Err(_) => &[],
+    }
+}
+
 /// Checks that every property of a validated section may appear in `ctx`
 /// (encode side).
 #[inline]

@@ -109,15 +109,26 @@ fn views_agree(r: &PacketRef<'_>, p: &Packet) {
             assert!(r.reason_codes().eq(p.reason_codes.iter().copied()));
         }
         (PacketRef::Connect(r), Packet::Connect(p)) => {
-            assert_eq!(r.client_id.as_str(), p.client_id.as_str());
+            assert_eq!(r.client_id().as_str(), p.client_id.as_str());
+            assert_eq!(r.keep_alive(), p.keep_alive);
+            assert_eq!(r.clean_start(), p.clean_start);
             assert_eq!(
-                r.properties.receive_maximum(),
+                r.properties().receive_maximum(),
                 p.properties.receive_maximum()
             );
             assert_eq!(
-                r.will.map(|w| w.properties.will_delay_interval()),
+                r.will().map(|w| w.properties.will_delay_interval()),
                 p.will.as_ref().map(|w| w.properties.will_delay_interval())
             );
+            assert_eq!(
+                r.will().map(|w| (w.topic.as_str(), w.payload)),
+                p.will.as_ref().map(|w| (w.topic.as_str(), &w.payload[..]))
+            );
+            assert_eq!(
+                r.username().map(|u| u.as_str()),
+                p.username.as_ref().map(|u| u.as_str())
+            );
+            assert_eq!(r.password(), p.password.as_deref());
         }
         _ => {}
     }
