@@ -343,7 +343,9 @@ impl Connect {
         if !v5 && client_id.is_empty() && !clean_start {
             return Err(Reader::err_at(ErrorKind::ClientIdRejected, client_at));
         }
-        let will = if will_flag {
+        // The payload is validated here and read again on access (see
+        // `ConnectRef::payload`).
+        if will_flag {
             let properties = if v5 {
                 PropertiesRef::decode(&mut r, Ctx::WILL)?
             } else {
@@ -362,29 +364,14 @@ impl Connect {
             {
                 return Err(Reader::err_at(ErrorKind::PayloadFormatInvalid, payload_at));
             }
-            Some(WillRef {
-                qos: QoS::try_from(will_qos).map_err(|_| flag_err("will QoS"))?,
-                retain: will_retain,
-                properties,
-                topic,
-                payload,
-            })
-        } else {
-            None
-        };
-        let username = if has_user {
-            Some(r.utf8("user name")?)
-        } else {
-            None
-        };
-        let password = if has_pass {
-            Some(r.binary("password")?)
-        } else {
-            None
-        };
+        }
+        if has_user {
+            r.utf8("user name")?;
+        }
+        if has_pass {
+            r.binary("password")?;
+        }
         r.finish("CONNECT")?;
-        // Read again on access (see `ConnectRef::payload`).
-        let _ = (will, username, password);
         Ok(ConnectRef {
             tail,
             properties,
