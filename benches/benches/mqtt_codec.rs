@@ -14,6 +14,18 @@
 //! decoders with owned output only. Borrowing decoders (mqttrs,
 //! mqtt-protocol's `Cursor`) read the buffer as a `&[u8]`.
 //!
+//! Fairness of the encode cases: every implementation writes into one
+//! output buffer created before the timing with room for the whole frame,
+//! emptied (length set to 0, capacity kept) at the start of each iteration:
+//! a `BytesMut` for ours and rumqttc, a `Vec<u8>` for mqtt-protocol (its
+//! `io::Write`), a pre-sized `&mut [u8]` for mqttrs (`encode_slice`). No
+//! buffer grows or reallocates inside the timing. What each timed closure
+//! does besides writing: ours validates the packet (what the decoder would
+//! reject is refused, the topic scanned for wildcards) and computes its
+//! Remaining Length once; mqtt-protocol validates nothing at encode time
+//! and reads the Remaining Length cached in the packet when it was built
+//! (here: decoded); rumqttc computes the length and checks no topic.
+//!
 //! Ours runs twice in every decode case: `ours` is the owned path
 //! (`Decoder::decode` from the `BytesMut`, returning `Packet`), `ours_ref`
 //! the borrowed path (`Decoder::decode_ref` on the buffer as a `&[u8]`, as

@@ -276,7 +276,10 @@ impl Publish {
             }
             string::check_topic_name(self.topic.as_bytes(), "topic name", true)
         } else {
-            super::ack::no_properties(&self.properties, "PUBLISH")?;
+            // Checked here first: the usual empty section costs no call.
+            if !self.properties.as_bytes().is_empty() {
+                super::ack::no_properties(&self.properties, "PUBLISH")?;
+            }
             string::check_topic_name(self.topic.as_bytes(), "topic name", false)
         }
     }
@@ -293,6 +296,7 @@ impl Publish {
     }
 
     /// The whole packet: fixed header and topic length in one write.
+    #[inline]
     pub(crate) fn encode_packet(
         &self,
         v: ProtocolVersion,
@@ -307,7 +311,15 @@ impl Publish {
         // same write: at most 5 + 2 bytes.
         let topic_len = u64::from(u16::try_from(self.topic.len()).unwrap_or(u16::MAX));
         let head = head | (topic_len >> 8) << (8 * used) | (topic_len & 0xFF) << (8 * (used + 1));
-        dst.put_slice(head.to_le_bytes().get(..used + 2).unwrap_or_default());
+        let head = head.to_le_bytes();
+        // One arm per header size, so that each write has a length known at
+        // compile time: a store, where a run-time length calls `memcpy`.
+        match used {
+            2 => dst.put_slice(head.first_chunk::<4>().unwrap_or(&[0; 4])),
+            3 => dst.put_slice(head.first_chunk::<5>().unwrap_or(&[0; 5])),
+            4 => dst.put_slice(head.first_chunk::<6>().unwrap_or(&[0; 6])),
+            _ => dst.put_slice(head.first_chunk::<7>().unwrap_or(&[0; 7])),
+        }
         dst.put_slice(self.topic.as_bytes());
         if let Some(id) = self.packet_id {
             dst.put_u16(id.get());
