@@ -328,6 +328,28 @@ fn scan_topic(bytes: &[u8]) -> (bool, bool) {
     (high & HI != 0, special & HI != 0)
 }
 
+/// Whether a topic name already known to be an MQTT string (UTF-8 without
+/// U+0000: a [`Utf8Str`]) is non-empty and free of `+` and `#`: the encoder's
+/// fast path, one branch-free fold over the words (as [`scan_topic`]) and a
+/// single test at the end, where [`check_topic_name`] exits per word and
+/// builds an error.
+#[inline]
+pub(crate) fn is_plain_topic_name(bytes: &[u8]) -> bool {
+    const PLUS: u64 = LO * b'+' as u64;
+    const HASH: u64 = LO * b'#' as u64;
+    let zero_byte = |v: u64| v.wrapping_sub(LO) & !v;
+    let mut special = 0u64;
+    let mut step = |w: u64| special |= zero_byte(w ^ PLUS) | zero_byte(w ^ HASH);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        step(<[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes));
+    }
+    if let Some(last) = last_word(bytes, b'a') {
+        step(last);
+    }
+    !bytes.is_empty() && special & HI == 0
+}
+
 fn check_text(bytes: &[u8], field: &'static str) -> Result<(), ErrorKind> {
     if has_any(bytes, 0, 0) {
         return Err(ErrorKind::NullCharacter { field });

@@ -256,6 +256,28 @@ impl Publish {
         }
     }
 
+    /// Whether the packet is valid under both versions on a cheap test that
+    /// covers the usual case: no properties (so under MQTT 5 no Topic Alias
+    /// either, and the topic must not be empty), a non-empty topic without
+    /// wildcards, a packet identifier exactly with QoS > 0, no DUP with
+    /// QoS 0. `true` implies [`Publish::validate`] passes; on `false` that
+    /// full check runs and names the rule broken (or accepts the packet).
+    #[inline]
+    fn is_plain(&self) -> bool {
+        let qos0 = self.qos == QoS::AtMostOnce;
+        self.properties.as_bytes().is_empty()
+            & !(self.dup & qos0)
+            & (self.packet_id.is_some() != qos0)
+            & string::is_plain_topic_name(self.topic.as_bytes())
+    }
+
+    /// [`Publish::validate`] out of the encoder's hot path.
+    #[cold]
+    #[inline(never)]
+    fn validate_cold(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {
+        self.validate(v)
+    }
+
     #[inline]
     pub(crate) fn validate(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {
         if self.dup && self.qos == QoS::AtMostOnce {
@@ -303,7 +325,9 @@ impl Publish {
         max: u32,
         dst: &mut impl BufMut,
     ) -> Result<usize, EncodeError> {
-        self.validate(v)?;
+        if !self.is_plain() {
+            self.validate_cold(v)?;
+        }
         let body = self.body_len(v);
         let total = super::check_size(body, max, dst.remaining_mut())?;
         let (head, used) = super::fixed_header(0x30 | self.flags(), body);
@@ -340,5 +364,61 @@ impl Publish {
             self.properties.encode(dst);
         }
         dst.put_slice(&self.payload);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::properties::Property;
+
+    /// The encoder's fast test never accepts what the full rules refuse, and
+    /// when it declines, encoding gives the full rules' answer: every
+    /// combination of flags, identifier, topic shape and properties.
+    #[test]
+    fn fast_check_agrees_with_the_full_rules() {
+        let topics = [
+            "",
+            "a",
+            "a/b",
+            "+",
+            "a/#",
+            "sensors/building-7/t1",
+            "x+y",
+            "long/topic/with/eight/plus",
+        ];
+        let props = [
+            Properties::new(),
+            Properties::from_list([Property::TopicAlias(3)]).unwrap(),
+            Properties::from_list([Property::MessageExpiryInterval(9)]).unwrap(),
+            Properties::from_list([Property::SubscriptionIdentifier(1)]).unwrap(),
+        ];
+        for v in [ProtocolVersion::V311, ProtocolVersion::V5] {
+            for topic in topics {
+                for properties in &props {
+                    for qos in [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce] {
+                        for dup in [false, true] {
+                            for packet_id in [None, PacketId::new(5)] {
+                                let p = Publish {
+                                    dup,
+                                    qos,
+                                    retain: false,
+                                    topic: Utf8Str::new(topic).unwrap(),
+                                    packet_id,
+                                    properties: properties.clone(),
+                                    payload: Bytes::from_static(b"x"),
+                                };
+                                if p.is_plain() {
+                                    assert_eq!(p.validate(v), Ok(()), "{p:?}");
+                                }
+                                let mut buf = bytes::BytesMut::new();
+                                let got = p.encode_packet(v, u32::MAX, &mut buf).map(|_| ());
+                                assert_eq!(got.map_err(|e| e.kind()), p.validate(v), "{p:?}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
