@@ -4,7 +4,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::error::DecodeError;
 use crate::fixed_header::FixedHeader;
-use crate::packet::{Packet, PacketRef, Publish};
+use crate::packet::{Packet, PacketRef};
 use crate::types::ProtocolVersion;
 
 /// The largest packet MQTT can express: 1 + 4 + 268,435,455 bytes.
@@ -224,14 +224,6 @@ impl Decoder {
         };
         let used = h.frame_len();
         let frame = src.get(..used).unwrap_or_default();
-        if h.packet_type() == 3 {
-            // PUBLISH, most of any stream, is decoded here rather than
-            // through the general dispatch: same checks (a PUBLISH goes
-            // both ways, so no direction check), but no call whose large
-            // frame and result copy cost as much as a small packet.
-            return Publish::decode_ref(h.flags(), frame, h.header_len(), self)
-                .map(|p| Some((PacketRef::Publish(p), used)));
-        }
         PacketRef::decode_body(frame, h, self).map(|p| Some((p, used)))
     }
 
