@@ -3,7 +3,9 @@
 //! for a version decodes back to itself, and the encoding is exactly
 //! `encoded_len` bytes. One the encoder refuses is left unwritten. With a
 //! size limit of exactly `encoded_len` the bytes are the same; one byte less
-//! is refused as too large, and nothing is written.
+//! is refused as too large, and nothing is written. The borrowed decoder
+//! reads the same packet back. Acceptance and the error are those of
+//! `Packet::validate` (the encoder's fast checks agree with the full rules).
 
 use bytes::BytesMut;
 use iot_mqtt_codec::{Decoder, ErrorKind, Packet, ProtocolVersion};
@@ -19,6 +21,8 @@ fuzz_target!(|input: (bool, Packet)| {
     let mut wire = BytesMut::new();
     match packet.encode(version, &mut wire) {
         Ok(n) => {
+            // The encoder's fast checks accept only what the full rules do.
+            assert_eq!(packet.validate(version), Ok(()));
             assert_eq!(n, wire.len());
             assert_eq!(n, packet.encoded_len(version));
             let max = u32::try_from(n).expect("a packet fits in u32");
@@ -37,11 +41,24 @@ fuzz_target!(|input: (bool, Packet)| {
                 }
             );
             assert!(limited.is_empty());
+            let (borrowed, used) = Decoder::new(version)
+                .decode_ref(&wire)
+                .expect("encoded packet decodes (borrowed)")
+                .expect("complete");
+            assert_eq!(used, n);
+            assert_eq!(borrowed.to_packet(), packet);
             let decoded = Decoder::new(version)
                 .decode(&mut wire)
                 .expect("encoded packet decodes");
             assert_eq!(decoded, Some(packet));
         }
-        Err(_) => assert!(wire.is_empty()),
+        Err(err) => {
+            assert!(wire.is_empty());
+            // Refused for the rule the full check names, or for its size.
+            match packet.validate(version) {
+                Err(kind) => assert_eq!(err.kind(), kind),
+                Ok(()) => assert!(matches!(err.kind(), ErrorKind::PacketTooLarge { .. })),
+            }
+        }
     }
 });

@@ -4,7 +4,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::error::DecodeError;
 use crate::fixed_header::FixedHeader;
-use crate::packet::Packet;
+use crate::packet::{Packet, PacketRef};
 use crate::types::ProtocolVersion;
 
 /// The largest packet MQTT can express: 1 + 4 + 268,435,455 bytes.
@@ -161,6 +161,7 @@ impl Decoder {
     ///
     /// # Errors
     /// A [`DecodeError`] for a malformed packet or a Protocol Error.
+    #[inline]
     pub fn decode(&self, src: &mut BytesMut) -> Result<Option<Packet>, DecodeError> {
         let Some(h) = self.header(src)? else {
             return Ok(None);
@@ -173,6 +174,7 @@ impl Decoder {
     ///
     /// # Errors
     /// As [`Decoder::decode`].
+    #[inline]
     pub fn decode_bytes(&self, src: &mut Bytes) -> Result<Option<Packet>, DecodeError> {
         let Some(h) = self.header(src)? else {
             return Ok(None);
@@ -181,7 +183,52 @@ impl Decoder {
         Packet::decode_body(frame, h, self).map(Some)
     }
 
+    /// Decodes one packet from the front of `src` without copying or
+    /// allocating: the borrowed twin of [`Decoder::decode`], with the same
+    /// rules (the owned decoder is built on this one).
+    ///
+    /// Returns `Ok(None)` while `src` holds less than one packet, and
+    /// otherwise the packet with the length of its frame: the caller
+    /// consumes that many bytes (the frame itself is `&src[..used]`, to
+    /// forward as it is). On an error, [`FixedHeader::parse`] tells the
+    /// frame length when the stream may go on (see
+    /// [`Decoder::with_payload_format_check`]). See [`PacketRef`] for when
+    /// to choose which path.
+    ///
+    /// ```
+    /// use iot_mqtt_codec::{Decoder, PacketRef, ProtocolVersion};
+    ///
+    /// let decoder = Decoder::new(ProtocolVersion::V311);
+    /// let stream = b"\x30\x07\x00\x03a/bhi\xc0\x00"; // PUBLISH, PINGREQ
+    /// let mut rest = &stream[..];
+    /// let mut topics = Vec::new();
+    /// while let Some((packet, used)) = decoder.decode_ref(rest)? {
+    ///     if let PacketRef::Publish(p) = packet {
+    ///         topics.push(p.topic.as_str());
+    ///     }
+    ///     rest = &rest[used..];
+    /// }
+    /// assert_eq!((topics, rest.len()), (vec!["a/b"], 0));
+    /// # Ok::<(), iot_mqtt_codec::DecodeError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Decoder::decode`].
+    #[inline]
+    pub fn decode_ref<'a>(
+        &self,
+        src: &'a [u8],
+    ) -> Result<Option<(PacketRef<'a>, usize)>, DecodeError> {
+        let Some(h) = self.header(src)? else {
+            return Ok(None);
+        };
+        let used = h.frame_len();
+        let frame = src.get(..used).unwrap_or_default();
+        PacketRef::decode_body(frame, h, self).map(|p| Some((p, used)))
+    }
+
     /// The fixed header of the first frame, if `src` holds all of the frame.
+    #[inline]
     fn header(&self, src: &[u8]) -> Result<Option<FixedHeader>, DecodeError> {
         let v5 = self.version == ProtocolVersion::V5;
         match FixedHeader::parse(src, v5, self.max_packet_size)? {

@@ -37,6 +37,7 @@ impl FixedHeader {
     ///
     /// # Errors
     /// A [`DecodeError`] at offset 0 (type, flags), or at offset 1 (length).
+    #[inline]
     pub fn parse(
         bytes: &[u8],
         v5: bool,
@@ -86,30 +87,35 @@ impl FixedHeader {
 
     /// The packet type, 1 to 15.
     #[must_use]
+    #[inline]
     pub fn packet_type(&self) -> u8 {
         self.packet_type
     }
 
     /// The low four bits of the first byte.
     #[must_use]
+    #[inline]
     pub fn flags(&self) -> u8 {
         self.flags
     }
 
     /// The Remaining Length: the size of the packet after the fixed header.
     #[must_use]
+    #[inline]
     pub fn remaining_length(&self) -> u32 {
         self.remaining_length
     }
 
     /// Size of the fixed header itself (2 to 5 bytes).
     #[must_use]
+    #[inline]
     pub fn header_len(&self) -> usize {
         self.header_len
     }
 
     /// Size of the whole packet.
     #[must_use]
+    #[inline]
     pub fn frame_len(&self) -> usize {
         self.header_len + self.remaining_length as usize
     }

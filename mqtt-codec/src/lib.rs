@@ -29,12 +29,15 @@ pub use decoder::{Decoder, MAX_PACKET_SIZE, Role};
 pub use error::{DecodeError, EncodeError, ErrorKind};
 pub use fixed_header::FixedHeader;
 pub use packet::{
-    Auth, ConnAck, Connect, Disconnect, Packet, PubAck, PubComp, PubRec, PubRel, Publish,
-    RetainHandling, SubAck, Subscribe, SubscriptionOptions, UnsubAck, Unsubscribe, Will,
+    AckRef, Auth, AuthRef, ConnAck, ConnAckRef, Connect, ConnectRef, Disconnect, DisconnectRef,
+    Packet, PacketRef, PubAck, PubComp, PubRec, PubRel, Publish, PublishRef, RetainHandling,
+    SubAck, SubAckRef, Subscribe, SubscribeRef, SubscriptionOptions, Subscriptions,
+    SubscriptionsRef, TopicFilters, TopicFiltersRef, UnsubAck, UnsubAckRef, Unsubscribe,
+    UnsubscribeRef, Will, WillRef,
 };
-pub use properties::{Iter as PropertiesIter, Properties, Property};
+pub use properties::{Iter as PropertiesIter, Properties, PropertiesRef, Property};
 pub use reason_code::ReasonCode;
-pub use string::Utf8Str;
+pub use string::{Utf8Ref, Utf8Str};
 pub use types::{InvalidValue, PacketId, ProtocolVersion, QoS};
 pub use varint::{VAR_INT_MAX, var_int_len};
 

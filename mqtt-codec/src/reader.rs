@@ -1,16 +1,19 @@
 //! A bounded reader over one packet: every length-prefixed region is read
-//! through [`Reader::sub`], which cannot read past its end.
+//! through [`Reader::sub`], which cannot read past its end. It borrows the
+//! frame as `&[u8]` and returns borrowed fields: the one validation core of
+//! both decode paths (the owned types share the frame afterwards, see
+//! [`share`]).
 
 use bytes::Bytes;
 
 use crate::error::{DecodeError, ErrorKind};
-use crate::string::{self, Utf8Str};
+use crate::string::{self, Utf8Ref};
 use crate::varint::{self, VarInt};
 
 /// Reads fields from `frame[pos..end]`; offsets in errors count from the
 /// start of the frame.
 pub(crate) struct Reader<'a> {
-    frame: &'a Bytes,
+    frame: &'a [u8],
     pos: usize,
     end: usize,
     /// MQTT 5 rules apply (minimal Variable Byte Integers).
@@ -18,7 +21,8 @@ pub(crate) struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    pub(crate) fn new(frame: &'a Bytes, pos: usize, end: usize, v5: bool) -> Self {
+    #[inline]
+    pub(crate) fn new(frame: &'a [u8], pos: usize, end: usize, v5: bool) -> Self {
         Self {
             frame,
             pos,
@@ -37,6 +41,7 @@ impl<'a> Reader<'a> {
         DecodeError::new(kind, offset)
     }
 
+    #[inline]
     pub(crate) fn pos(&self) -> usize {
         self.pos
     }
@@ -45,14 +50,17 @@ impl<'a> Reader<'a> {
         self.end - self.pos
     }
 
+    #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.pos >= self.end
     }
 
+    #[inline]
     pub(crate) fn is_v5(&self) -> bool {
         self.v5
     }
 
+    #[inline]
     fn take(&mut self, n: usize, field: &'static str) -> Result<&'a [u8], DecodeError> {
         let stop = self.pos.checked_add(n).filter(|&s| s <= self.end);
         match stop.and_then(|s| self.frame.get(self.pos..s)) {
@@ -64,11 +72,13 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn u8(&mut self, field: &'static str) -> Result<u8, DecodeError> {
         let b = self.take(1, field)?;
         Ok(b.first().copied().unwrap_or_default())
     }
 
+    #[inline]
     pub(crate) fn u16(&mut self, field: &'static str) -> Result<u16, DecodeError> {
         match *self.take(2, field)? {
             [a, b] => Ok(u16::from_be_bytes([a, b])),
@@ -76,6 +86,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn u32(&mut self, field: &'static str) -> Result<u32, DecodeError> {
         match *self.take(4, field)? {
             [a, b, c, d] => Ok(u32::from_be_bytes([a, b, c, d])),
@@ -83,6 +94,7 @@ impl<'a> Reader<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn var_int(&mut self, field: &'static str) -> Result<u32, DecodeError> {
         let window = self.frame.get(self.pos..self.end).unwrap_or_default();
         match varint::read(window, field, self.v5).map_err(|k| self.err(k))? {
@@ -94,32 +106,28 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// `n` bytes as a zero-copy slice of the frame.
-    pub(crate) fn bytes(&mut self, n: usize, field: &'static str) -> Result<Bytes, DecodeError> {
-        let start = self.pos;
-        self.take(n, field)?;
-        Ok(self.frame.slice(start..self.pos))
-    }
-
     /// Binary Data (MQTT 1.5.6): two-byte length, then the bytes.
-    pub(crate) fn binary(&mut self, field: &'static str) -> Result<Bytes, DecodeError> {
+    #[inline]
+    pub(crate) fn binary(&mut self, field: &'static str) -> Result<&'a [u8], DecodeError> {
         let len = self.u16(field)?;
-        self.bytes(usize::from(len), field)
+        self.take(usize::from(len), field)
     }
 
     /// UTF-8 Encoded String (MQTT 1.5.4), validated.
-    pub(crate) fn utf8(&mut self, field: &'static str) -> Result<Utf8Str, DecodeError> {
+    #[inline]
+    pub(crate) fn utf8(&mut self, field: &'static str) -> Result<Utf8Ref<'a>, DecodeError> {
         let len = self.u16(field)?;
         let start = self.pos;
         let raw = self.take(usize::from(len), field)?;
         string::validate(raw, field).map_err(|k| Self::err_at(k, start))?;
-        Ok(Utf8Str::from_validated(self.frame.slice(start..self.pos)))
+        Ok(Utf8Ref::from_validated(raw))
     }
 
     /// A PUBLISH topic name: a UTF-8 Encoded String without wildcards,
     /// checked in one pass (its emptiness is left to the caller). Wildcard
     /// errors point at the length prefix, like other topic errors.
-    pub(crate) fn topic_name(&mut self, field: &'static str) -> Result<Utf8Str, DecodeError> {
+    #[inline]
+    pub(crate) fn topic_name(&mut self, field: &'static str) -> Result<Utf8Ref<'a>, DecodeError> {
         let at = self.pos;
         let len = self.u16(field)?;
         let start = self.pos;
@@ -132,26 +140,12 @@ impl<'a> Reader<'a> {
             };
             Self::err_at(k, offset)
         })?;
-        Ok(Utf8Str::from_validated(self.frame.slice(start..self.pos)))
-    }
-
-    /// How many entries of "two-byte length, that many bytes, then `extra`
-    /// bytes" the rest of the region holds, counting until the first that
-    /// does not fit: the capacity for a SUBSCRIBE or UNSUBSCRIBE list (one
-    /// allocation of the right size, bounded by the packet itself).
-    pub(crate) fn count_prefixed(&self, extra: usize) -> usize {
-        let rest = self.frame.get(self.pos..self.end).unwrap_or_default();
-        let mut at = 0usize;
-        let mut count = 0;
-        while let Some(&[hi, lo]) = rest.get(at..at + 2) {
-            at += 2 + usize::from(u16::from_be_bytes([hi, lo])) + extra;
-            count += 1;
-        }
-        count
+        Ok(Utf8Ref::from_validated(raw))
     }
 
     /// A region of `len` bytes: the returned reader cannot read past it, and
     /// this reader moves past it.
+    #[inline]
     pub(crate) fn sub(
         &mut self,
         len: usize,
@@ -162,12 +156,19 @@ impl<'a> Reader<'a> {
         Ok(Reader::new(self.frame, start, self.pos, self.v5))
     }
 
-    /// A zero-copy slice of the frame (offsets from [`Reader::pos`]).
-    pub(crate) fn slice(&self, start: usize, end: usize) -> Bytes {
-        self.frame.slice(start..end)
+    /// The rest of the region, without moving.
+    #[inline]
+    pub(crate) fn rest(&self) -> &'a [u8] {
+        self.frame.get(self.pos..self.end).unwrap_or_default()
+    }
+
+    /// The whole region read so far and to come, `start..end`.
+    pub(crate) fn region(&self, start: usize) -> &'a [u8] {
+        self.frame.get(start..self.end).unwrap_or_default()
     }
 
     /// Fails if bytes are left over.
+    #[inline]
     pub(crate) fn finish(&self, packet: &'static str) -> Result<(), DecodeError> {
         if self.is_empty() {
             Ok(())
@@ -177,5 +178,21 @@ impl<'a> Reader<'a> {
                 count: self.remaining(),
             }))
         }
+    }
+}
+
+/// `part` as a `Bytes` sharing `base` when it lies inside `base` (a
+/// reference count, no copy), or as a copy otherwise (a borrowed packet
+/// converted with a buffer it was not decoded from).
+pub(crate) fn share(base: &Bytes, part: &[u8]) -> Bytes {
+    if part.is_empty() {
+        return Bytes::new();
+    }
+    let outer = base.as_ptr_range();
+    let inner = part.as_ptr_range();
+    if outer.start <= inner.start && inner.end <= outer.end {
+        base.slice_ref(part)
+    } else {
+        Bytes::copy_from_slice(part)
     }
 }

@@ -88,6 +88,115 @@ impl Utf8Str {
     }
 }
 
+/// A validated MQTT UTF-8 Encoded String borrowed from a received packet:
+/// the [`Utf8Str`] of the borrowed decode path ([`crate::PacketRef`]).
+///
+/// Only the decoder and [`Utf8Ref::new`] build one, so it always holds
+/// well-formed UTF-8 without U+0000, at most 65,535 bytes.
+///
+/// ```
+/// use iot_mqtt_codec::Utf8Ref;
+/// let s = Utf8Ref::new("a/b")?;
+/// assert_eq!(s.as_str(), "a/b");
+/// assert_eq!(s, "a/b");
+/// assert!(Utf8Ref::new("a\0b").is_err()); // MQTT-1.5.4-2
+/// # Ok::<(), iot_mqtt_codec::ErrorKind>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Utf8Ref<'a>(&'a [u8]);
+
+impl<'a> Utf8Ref<'a> {
+    /// Checks `s` (no U+0000, at most 65,535 bytes) and borrows it.
+    ///
+    /// # Errors
+    /// [`ErrorKind::NullCharacter`] or [`ErrorKind::TooLong`].
+    pub fn new(s: &'a str) -> Result<Self, ErrorKind> {
+        check_text(s.as_bytes(), "string")?;
+        Ok(Self(s.as_bytes()))
+    }
+
+    /// Wraps bytes the reader already validated.
+    pub(crate) fn from_validated(bytes: &'a [u8]) -> Self {
+        Self(bytes)
+    }
+
+    /// The text. (The UTF-8 check is repeated, since the crate has no
+    /// `unsafe`; use [`Utf8Ref::as_bytes`] where bytes do.)
+    #[must_use]
+    pub fn as_str(&self) -> &'a str {
+        core::str::from_utf8(self.0).unwrap_or_default()
+    }
+
+    /// The encoded bytes, without the length prefix.
+    #[must_use]
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+
+    /// Length in bytes.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True for the empty string.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// An owned copy.
+    #[must_use]
+    pub fn to_utf8_str(&self) -> Utf8Str {
+        Utf8Str(Bytes::copy_from_slice(self.0))
+    }
+
+    /// An owned string sharing `base` when the text lies inside it (no
+    /// copy), copied otherwise.
+    #[must_use]
+    pub fn share(&self, base: &Bytes) -> Utf8Str {
+        Utf8Str(crate::reader::share(base, self.0))
+    }
+}
+
+impl core::fmt::Debug for Utf8Ref<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl core::fmt::Display for Utf8Ref<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<str> for Utf8Ref<'_> {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
+impl PartialEq<&str> for Utf8Ref<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
+impl PartialEq<Utf8Ref<'_>> for Utf8Str {
+    fn eq(&self, other: &Utf8Ref<'_>) -> bool {
+        self.as_bytes() == other.0
+    }
+}
+
+impl Utf8Str {
+    /// A borrowed view.
+    #[must_use]
+    pub fn as_utf8_ref(&self) -> Utf8Ref<'_> {
+        Utf8Ref(&self.0)
+    }
+}
+
 impl core::fmt::Debug for Utf8Str {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         core::fmt::Debug::fmt(self.as_str(), f)
@@ -132,13 +241,43 @@ impl<'a> arbitrary::Arbitrary<'a> for Utf8Str {
 }
 
 /// Checks an MQTT string: UTF-8 (which excludes surrogates), no U+0000 (MQTT-1.5.4-1/2).
+#[inline]
 pub(crate) fn validate(bytes: &[u8], field: &'static str) -> Result<(), ErrorKind> {
-    // ASCII (the usual case) needs no UTF-8 decoding.
-    let high = bytes.iter().fold(0u8, |acc, &b| acc | b);
-    if high & 0x80 != 0 && core::str::from_utf8(bytes).is_err() {
+    // One word-at-a-time pass for the high bits and U+0000; ASCII (the
+    // usual case) needs no UTF-8 decoding.
+    let (mut high, mut nul) = (0u64, 0u64);
+    let mut step = |w: u64| {
+        high |= w;
+        nul |= zero_bytes(w);
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        step(<[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes));
+    }
+    if let Some(last) = last_word(bytes, b'a') {
+        step(last);
+    }
+    if high & HI != 0 && core::str::from_utf8(bytes).is_err() {
         return Err(ErrorKind::InvalidUtf8 { field });
     }
-    check_text(bytes, field)
+    if nul != 0 {
+        return Err(ErrorKind::NullCharacter { field });
+    }
+    if bytes.len() > usize::from(u16::MAX) {
+        return Err(ErrorKind::TooLong { field });
+    }
+    Ok(())
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// 0x80 in exactly the bytes of `v` that are zero, 0 elsewhere (no carry
+/// crosses a byte: `(b & 0x7F) + 0x7F` is at most 0xFE).
+#[inline]
+fn zero_bytes(v: u64) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    !((v & LOW7).wrapping_add(LOW7) | v | LOW7)
 }
 
 /// Checks a topic name read from the wire: UTF-8 without U+0000
@@ -146,12 +285,10 @@ pub(crate) fn validate(bytes: &[u8], field: &'static str) -> Result<(), ErrorKin
 /// ASCII without special bytes, costs two vectorised folds and no UTF-8
 /// decoding. Errors come in the order of [`validate`] then
 /// [`check_topic_name`].
+#[inline]
 pub(crate) fn validate_topic_name(bytes: &[u8], field: &'static str) -> Result<(), ErrorKind> {
-    let high = bytes.iter().fold(0u8, |acc, &b| acc | b);
-    let special = bytes.iter().fold(false, |found, &b| {
-        found | (b == 0) | (b == b'+') | (b == b'#')
-    });
-    if high & 0x80 != 0 && core::str::from_utf8(bytes).is_err() {
+    let (high, special) = scan_topic(bytes);
+    if high && core::str::from_utf8(bytes).is_err() {
         return Err(ErrorKind::InvalidUtf8 { field });
     }
     if special {
@@ -164,6 +301,53 @@ pub(crate) fn validate_topic_name(bytes: &[u8], field: &'static str) -> Result<(
         });
     }
     Ok(())
+}
+
+/// One pass over a topic, eight bytes at a time (SWAR, as [`has_any`]):
+/// whether any byte has its high bit set (not ASCII), and whether any is
+/// U+0000, `+` or `#`. The tail is padded with `a`.
+#[inline]
+fn scan_topic(bytes: &[u8]) -> (bool, bool) {
+    const PLUS: u64 = LO * b'+' as u64;
+    const HASH: u64 = LO * b'#' as u64;
+    let zero_byte = |v: u64| v.wrapping_sub(LO) & !v;
+    let (mut high, mut special) = (0u64, 0u64);
+    let mut step = |w: u64| {
+        high |= w;
+        special |= zero_byte(w) | zero_byte(w ^ PLUS) | zero_byte(w ^ HASH);
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        step(<[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes));
+    }
+    if let Some(last) = last_word(bytes, b'a') {
+        step(last);
+    }
+    // `(v - LO) & !v & HI` is non-zero exactly when `v` has a zero byte, so
+    // the OR of the terms, masked once, is exact too.
+    (high & HI != 0, special & HI != 0)
+}
+
+/// Whether a topic name already known to be an MQTT string (UTF-8 without
+/// U+0000: a [`Utf8Str`]) is non-empty and free of `+` and `#`: the encoder's
+/// fast path, one branch-free fold over the words (as [`scan_topic`]) and a
+/// single test at the end, where [`check_topic_name`] exits per word and
+/// builds an error.
+#[inline]
+pub(crate) fn is_plain_topic_name(bytes: &[u8]) -> bool {
+    const PLUS: u64 = LO * b'+' as u64;
+    const HASH: u64 = LO * b'#' as u64;
+    let zero_byte = |v: u64| v.wrapping_sub(LO) & !v;
+    let mut special = 0u64;
+    let mut step = |w: u64| special |= zero_byte(w ^ PLUS) | zero_byte(w ^ HASH);
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        step(<[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes));
+    }
+    if let Some(last) = last_word(bytes, b'a') {
+        step(last);
+    }
+    !bytes.is_empty() && special & HI == 0
 }
 
 fn check_text(bytes: &[u8], field: &'static str) -> Result<(), ErrorKind> {
@@ -180,9 +364,8 @@ fn check_text(bytes: &[u8], field: &'static str) -> Result<(), ErrorKind> {
 /// (SWAR; `(v - 0x01..) & !v & 0x80..` is non-zero exactly when `v` has a
 /// zero byte), the tail padded with a byte that is neither. Topic-sized
 /// strings take two or three words and no scalar loop.
+#[inline]
 fn has_any(bytes: &[u8], a: u8, b: u8) -> bool {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
     let (pa, pb) = (LO * u64::from(a), LO * u64::from(b));
     let zero_byte = |v: u64| v.wrapping_sub(LO) & !v & HI != 0;
     let hit = |w: u64| zero_byte(w ^ pa) | zero_byte(w ^ pb);
@@ -193,23 +376,44 @@ fn has_any(bytes: &[u8], a: u8, b: u8) -> bool {
             return true;
         }
     }
-    let tail = chunks.remainder();
-    if tail.is_empty() {
-        return false;
-    }
     let pad = (1..=2u8)
         .map(|d| a.wrapping_add(d))
         .find(|&p| p != b)
         .unwrap_or_default();
-    let mut last = [pad; 8];
-    for (slot, &x) in last.iter_mut().zip(tail) {
-        *slot = x;
+    last_word(bytes, pad).is_some_and(hit)
+}
+
+/// The word holding the bytes after the last whole eight, if any: the last
+/// eight bytes (overlapping the previous word, which is harmless for a
+/// search) when there are that many, or the few bytes padded with `pad`.
+/// Built in a register: copying the tail into a stack array and loading it
+/// back as a word stalls on store-to-load forwarding (perf showed half of
+/// PUBLISH validation there).
+#[inline]
+fn last_word(bytes: &[u8], pad: u8) -> Option<u64> {
+    if bytes.len().is_multiple_of(8) {
+        return None;
     }
-    hit(u64::from_le_bytes(last))
+    if let Some(last) = bytes.last_chunk::<8>() {
+        return Some(u64::from_le_bytes(*last));
+    }
+    Some(padded(bytes, pad))
+}
+
+/// Up to eight bytes as a little-endian word, the rest filled with `pad`.
+#[inline]
+fn padded(bytes: &[u8], pad: u8) -> u64 {
+    let mut word = u64::from_le_bytes([pad; 8]);
+    for (i, &x) in bytes.iter().take(8).enumerate() {
+        let shift = 8 * i;
+        word = (word & !(0xFF << shift)) | (u64::from(x) << shift);
+    }
+    word
 }
 
 /// Topic name rules: no wildcard characters (MQTT-3.3.2-2, MQTT-4.7.1-1);
 /// at least one character unless `allow_empty` (MQTT-4.7.3-1).
+#[inline]
 pub(crate) fn check_topic_name(
     topic: &[u8],
     field: &'static str,
@@ -255,15 +459,10 @@ pub(crate) fn check_topic_filter(filter: &[u8], shared: bool) -> Result<bool, Er
         }
         is_shared = true;
     }
-    if !has_any(rest, b'+', b'#') {
-        return Ok(is_shared);
-    }
-    // Only the wildcards are looked at: each must fill its level, and `#`
-    // must also end the filter.
-    for (i, &b) in rest.iter().enumerate() {
-        if b != b'+' && b != b'#' {
-            continue;
-        }
+    // Only the wildcards are looked at, found eight bytes at a time: each
+    // must fill its level, and `#` must also end the filter.
+    let check = |i: usize| {
+        let b = rest.get(i).copied().unwrap_or_default();
         let alone_before = i == 0 || rest.get(i - 1) == Some(&b'/');
         let next = rest.get(i + 1);
         if b == b'+' && (!alone_before || next.is_some_and(|&n| n != b'/')) {
@@ -272,6 +471,30 @@ pub(crate) fn check_topic_filter(filter: &[u8], shared: bool) -> Result<bool, Er
         if b == b'#' && (!alone_before || next.is_some()) {
             return Err(err("'#' not alone as the last level"));
         }
+        Ok(())
+    };
+    const PLUS: u64 = LO * b'+' as u64;
+    const HASH: u64 = LO * b'#' as u64;
+    let visit = |base: usize, w: u64| {
+        let mut hits = zero_bytes(w ^ PLUS) | zero_bytes(w ^ HASH);
+        while hits != 0 {
+            check(base + (hits.trailing_zeros() / 8) as usize)?;
+            hits &= hits - 1;
+        }
+        Ok(())
+    };
+    let mut chunks = rest.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        visit(
+            base,
+            <[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes),
+        )?;
+        base += 8;
+    }
+    let tail = chunks.remainder();
+    if !tail.is_empty() {
+        visit(base, padded(tail, b'a'))?;
     }
     Ok(is_shared)
 }
@@ -301,6 +524,81 @@ mod tests {
         }
         assert_eq!(check_topic_filter(b"$share/g/a/#", true), Ok(true));
         assert_eq!(check_topic_filter(b"$share/g", false), Ok(false));
+    }
+
+    /// The word-at-a-time topic scan agrees with a byte loop for every
+    /// length, position and byte value around the ones it looks for.
+    #[test]
+    fn scan_topic_every_position_and_byte() {
+        let naive = |b: &[u8]| {
+            (
+                b.iter().any(|&x| x >= 0x80),
+                b.iter().any(|&x| x == 0 || x == b'+' || x == b'#'),
+            )
+        };
+        for len in 0..20 {
+            for at in 0..len {
+                for byte in [
+                    0u8, 1, b'"', b'#', b'$', b'*', b'+', b',', 0x7F, 0x80, 0xA3, 0xFF,
+                ] {
+                    let mut t = vec![b'x'; len];
+                    t[at] = byte;
+                    assert_eq!(scan_topic(&t), naive(&t), "{t:?}");
+                    // With a high byte before it: borrows must not leak.
+                    if at > 0 {
+                        t[at - 1] = 0xFF;
+                        assert_eq!(scan_topic(&t), naive(&t), "{t:?}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// The word-at-a-time filter check agrees with a byte loop on every
+    /// filter of up to 7 characters over `a / + #`, and at word borders.
+    #[test]
+    fn mqtt_4_7_1_filter_check_agrees_with_a_byte_loop() {
+        fn naive(rest: &[u8]) -> bool {
+            rest.iter().enumerate().all(|(i, &b)| {
+                let alone_before = i == 0 || rest[i - 1] == b'/';
+                let next = rest.get(i + 1);
+                match b {
+                    b'+' => alone_before && next.is_none_or(|&n| n == b'/'),
+                    b'#' => alone_before && next.is_none(),
+                    _ => true,
+                }
+            })
+        }
+        let alphabet = [b'a', b'/', b'+', b'#'];
+        for len in 1..=7u32 {
+            for code in 0..4usize.pow(len) {
+                let f: Vec<u8> = (0..len).map(|k| alphabet[(code >> (2 * k)) & 3]).collect();
+                assert_eq!(check_topic_filter(&f, false).is_ok(), naive(&f), "{f:?}");
+                // The same pattern straddling the first word border.
+                let mut long = b"abcdefg/".to_vec();
+                long.extend_from_slice(&f);
+                assert_eq!(
+                    check_topic_filter(&long, false).is_ok(),
+                    naive(&long),
+                    "{long:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn zero_bytes_is_exact() {
+        for at in 0..8 {
+            for byte in [0u8, 1, 0x7F, 0x80, 0xFF] {
+                let mut w = [0xFFu8; 8];
+                w[at] = byte;
+                let got = zero_bytes(u64::from_le_bytes(w)).to_le_bytes();
+                for (k, g) in got.iter().enumerate() {
+                    let want = if w[k] == 0 { 0x80 } else { 0 };
+                    assert_eq!(*g, want, "{w:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub const VAR_INT_MAX: u32 = 268_435_455;
 /// Bytes needed to encode `value` in its minimal form (values above
 /// [`VAR_INT_MAX`] are refused by the encoder before this matters).
 #[must_use]
+#[inline]
 pub const fn var_int_len(value: u32) -> usize {
     match value {
         0..=127 => 1,
@@ -30,6 +31,7 @@ pub(crate) enum VarInt {
 
 /// Reads a Variable Byte Integer. A fifth byte is an error, never "incomplete".
 /// With `minimal`, a longer-than-needed encoding is refused (MQTT-1.5.5-1).
+#[inline]
 pub(crate) fn read(bytes: &[u8], field: &'static str, minimal: bool) -> Result<VarInt, ErrorKind> {
     let mut value: u32 = 0;
     for (i, &b) in bytes.iter().enumerate().take(4) {

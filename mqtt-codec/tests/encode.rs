@@ -9,8 +9,8 @@
 
 use bytes::{Bytes, BytesMut};
 use iot_mqtt_codec::{
-    Auth, Connect, ErrorKind, Packet, PacketId, Properties, Property, ProtocolVersion, PubAck,
-    Publish, QoS, ReasonCode, Subscribe, SubscriptionOptions, Utf8Str, Will,
+    Auth, Connect, Decoder, ErrorKind, Packet, PacketId, Properties, Property, ProtocolVersion,
+    PubAck, Publish, QoS, ReasonCode, Subscribe, SubscriptionOptions, Utf8Str, Will,
 };
 
 fn refuse(p: &Packet, v: ProtocolVersion) -> ErrorKind {
@@ -167,5 +167,55 @@ fn encoded_len_matches_for_large_remaining_lengths() {
             ),
             "{size}"
         );
+    }
+}
+
+/// PUBLISH frames at every Remaining Length size boundary of the MQTT 1.5.5
+/// table (1 to 4 length bytes): under 3.1.1 the bytes after the first are
+/// the table's, then the topic length and topic; under both versions the
+/// decoder reads the frame back.
+#[test]
+fn publish_fixed_header_at_every_remaining_length_size() {
+    let cases: [(usize, &[u8]); 7] = [
+        (127, &[0x7F]),
+        (128, &[0x80, 0x01]),
+        (200, &[0xC8, 0x01]),
+        (16_383, &[0xFF, 0x7F]),
+        (16_384, &[0x80, 0x80, 0x01]),
+        (2_097_151, &[0xFF, 0xFF, 0x7F]),
+        (2_097_152, &[0x80, 0x80, 0x80, 0x01]),
+    ];
+    for (body, length_bytes) in cases {
+        // Topic "a/b" (2 + 3 bytes) and a QoS 1 packet id (2 bytes).
+        let mut p = Publish::new(
+            Utf8Str::new("a/b").unwrap(),
+            Bytes::from(vec![7u8; body - 7]),
+        );
+        p.qos = QoS::AtLeastOnce;
+        p.packet_id = PacketId::new(0x1234);
+        let packet = Packet::Publish(p);
+
+        let mut buf = BytesMut::new();
+        let n = packet.encode(ProtocolVersion::V311, &mut buf).unwrap();
+        let head = 1 + length_bytes.len();
+        assert_eq!(n, head + body, "body {body}");
+        assert_eq!(buf.len(), n);
+        assert_eq!(buf[0], 0x32);
+        assert_eq!(&buf[1..head], length_bytes, "body {body}");
+        assert_eq!(&buf[head..head + 7], b"\x00\x03a/b\x12\x34");
+        assert!(buf[head + 7..].iter().all(|&b| b == 7));
+        let decoded = Decoder::new(ProtocolVersion::V311)
+            .decode(&mut buf)
+            .unwrap();
+        assert_eq!(decoded.as_ref(), Some(&packet), "body {body}");
+        assert!(buf.is_empty());
+
+        // MQTT 5: one more body byte, the empty property section.
+        let mut buf = BytesMut::new();
+        let n = packet.encode(ProtocolVersion::V5, &mut buf).unwrap();
+        assert_eq!(n, packet.encoded_len(ProtocolVersion::V5));
+        let decoded = Decoder::new(ProtocolVersion::V5).decode(&mut buf).unwrap();
+        assert_eq!(decoded.as_ref(), Some(&packet), "body {body}");
+        assert!(buf.is_empty());
     }
 }

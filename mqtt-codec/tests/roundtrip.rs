@@ -1,6 +1,7 @@
 //! Property tests: decode(encode(p)) == p for valid packets of both
 //! versions; every strict prefix of a valid frame is incomplete; arbitrary
-//! bytes never panic.
+//! bytes never panic; the borrowed decoder (`decode_ref`) agrees with the
+//! owned one on valid, mutated and arbitrary input.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -8,11 +9,13 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use bytes::{Bytes, BytesMut};
 use iot_mqtt_codec::{
     Auth, ConnAck, Connect, Decoder, Disconnect, Packet, PacketId, Properties, Property,
     ProtocolVersion, PubAck, PubComp, PubRec, PubRel, Publish, QoS, ReasonCode, RetainHandling,
-    SubAck, Subscribe, SubscriptionOptions, UnsubAck, Unsubscribe, Utf8Str, Will,
+    Role, SubAck, Subscribe, SubscriptionOptions, UnsubAck, Unsubscribe, Utf8Str, Will,
 };
 use proptest::prelude::*;
 
@@ -349,6 +352,22 @@ fn packet(v5: bool) -> BoxedStrategy<Packet> {
     prop::strategy::Union::new(all).boxed()
 }
 
+fn decoder(v5: bool, role: u8, check: bool, max: u32) -> Decoder {
+    let v = if v5 {
+        ProtocolVersion::V5
+    } else {
+        ProtocolVersion::V311
+    };
+    let d = Decoder::new(v)
+        .with_payload_format_check(check)
+        .with_max_packet_size(max);
+    match role {
+        1 => d.with_role(Role::Server),
+        2 => d.with_role(Role::Client),
+        _ => d,
+    }
+}
+
 fn encode(p: &Packet, v: ProtocolVersion) -> BytesMut {
     let mut buf = BytesMut::new();
     let n = p.encode(v, &mut buf).unwrap();
@@ -359,6 +378,7 @@ fn encode(p: &Packet, v: ProtocolVersion) -> BytesMut {
 
 fn roundtrip(p: &Packet, v: ProtocolVersion) {
     let wire = encode(p, v);
+    let _ = common::decode_both(&Decoder::new(v), &wire);
     let mut buf = wire.clone();
     let decoded = Decoder::new(v).decode(&mut buf).unwrap().unwrap();
     assert!(buf.is_empty());
@@ -371,6 +391,7 @@ fn roundtrip(p: &Packet, v: ProtocolVersion) {
             None,
             "prefix {cut}"
         );
+        assert_eq!(Decoder::new(v).decode_ref(&wire[..cut]).unwrap(), None);
         assert_eq!(prefix.len(), cut);
     }
 }
@@ -398,6 +419,36 @@ proptest! {
             let again = Decoder::new(v).decode(&mut wire.clone()).unwrap().unwrap();
             prop_assert_eq!(again, p);
         }
+    }
+
+    /// The borrowed decoder agrees with the owned one on arbitrary input
+    /// under every decoder setting: the same packet, or the same error.
+    #[test]
+    fn decode_ref_agrees_on_arbitrary_bytes(
+        bytes in prop::collection::vec(any::<u8>(), 0..96),
+        v5 in any::<bool>(),
+        role in 0u8..3,
+        check in any::<bool>(),
+        max in prop_oneof![Just(u32::MAX), 2u32..64],
+    ) {
+        let _ = common::decode_both(&decoder(v5, role, check, max), &bytes);
+    }
+
+    /// The same on valid frames with one byte changed (mostly invalid
+    /// packets deep inside a well-formed frame).
+    #[test]
+    fn decode_ref_agrees_on_mutated_frames(
+        p in packet(true),
+        at in any::<prop::sample::Index>(),
+        byte in any::<u8>(),
+        role in 0u8..3,
+        check in any::<bool>(),
+    ) {
+        let mut wire = encode(&p, ProtocolVersion::V5);
+        let i = at.index(wire.len());
+        wire[i] = byte;
+        let _ = common::decode_both(&decoder(true, role, check, u32::MAX), &wire);
+        let _ = common::decode_both(&decoder(false, role, check, u32::MAX), &wire);
     }
 
     #[test]

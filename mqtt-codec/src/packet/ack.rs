@@ -5,26 +5,33 @@
 use bytes::BufMut;
 
 use crate::error::{DecodeError, ErrorKind};
-use crate::properties::{Ctx, Properties};
+use crate::properties::{Ctx, Properties, PropertiesRef};
 use crate::reader::Reader;
 use crate::reason_code::ReasonCode;
 use crate::types::{PacketId, ProtocolVersion};
 
-/// Decoded fields of an acknowledgement.
-pub(crate) struct AckFields {
-    pub(crate) packet_id: PacketId,
-    pub(crate) reason_code: ReasonCode,
-    pub(crate) properties: Properties,
+/// PUBACK, PUBREC, PUBREL or PUBCOMP from the borrowed decode path
+/// ([`crate::PacketRef`]); the owned types are [`crate::PubAck`] and its
+/// siblings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AckRef<'a> {
+    /// The packet identifier being acknowledged.
+    pub packet_id: PacketId,
+    /// Reason code (0x00 under MQTT 3.1.1 and in the short forms).
+    pub reason_code: ReasonCode,
+    /// Properties (MQTT 5).
+    pub properties: PropertiesRef<'a>,
 }
 
-pub(crate) fn decode(
-    r: &mut Reader<'_>,
+pub(crate) fn decode<'a>(
+    r: &mut Reader<'a>,
     ctx: Ctx,
     allowed: &[u8],
-) -> Result<AckFields, DecodeError> {
+) -> Result<AckRef<'a>, DecodeError> {
     let packet_id = super::read_packet_id(r, ctx_name(ctx))?;
     let mut reason_code = ReasonCode::SUCCESS;
-    let mut properties = Properties::new();
+    let mut properties = PropertiesRef::new();
     // MQTT 5: a Remaining Length of 2 means reason 0x00 and no properties;
     // of 3, no properties (3.4.2.1, 3.4.2.2.1).
     if r.is_v5() && !r.is_empty() {
@@ -32,10 +39,10 @@ pub(crate) fn decode(
         reason_code = ReasonCode(r.u8("reason code")?);
         check_reason(reason_code, allowed, ctx_name(ctx)).map_err(|k| Reader::err_at(k, at))?;
         if !r.is_empty() {
-            properties = Properties::decode(r, ctx)?;
+            properties = PropertiesRef::decode(r, ctx)?;
         }
     }
-    Ok(AckFields {
+    Ok(AckRef {
         packet_id,
         reason_code,
         properties,
@@ -89,13 +96,7 @@ pub(crate) fn no_properties(
     properties: &Properties,
     packet: &'static str,
 ) -> Result<(), ErrorKind> {
-    if properties.is_empty() {
-        return Ok(());
-    }
-    match properties.iter().next() {
-        Some(p) => Err(ErrorKind::PropertyNotAllowed { packet, id: p.id() }),
-        None => Ok(()),
-    }
+    crate::properties::raw::none_allowed(properties.as_bytes(), packet)
 }
 
 /// Size of reason code + properties in the short forms MQTT 5 allows.

@@ -1,10 +1,10 @@
 //! AUTH (MQTT 5 section 3.15).
 
-use bytes::BufMut;
+use bytes::{BufMut, Bytes};
 
 use super::ack;
 use crate::error::{DecodeError, ErrorKind};
-use crate::properties::{Ctx, Properties};
+use crate::properties::{Ctx, Properties, PropertiesRef};
 use crate::reader::Reader;
 use crate::reason_code::{ReasonCode, allowed};
 use crate::types::ProtocolVersion;
@@ -27,6 +27,16 @@ pub struct Auth {
     pub properties: Properties,
 }
 
+/// AUTH from the borrowed decode path ([`crate::PacketRef`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuthRef<'a> {
+    /// Reason code.
+    pub reason_code: ReasonCode,
+    /// Properties.
+    pub properties: PropertiesRef<'a>,
+}
+
 impl Auth {
     /// An AUTH with this reason code and no properties.
     #[must_use]
@@ -37,18 +47,28 @@ impl Auth {
         }
     }
 
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let mut a = Self::default();
+    pub(crate) fn decode_ref<'a>(r: &mut Reader<'a>) -> Result<AuthRef<'a>, DecodeError> {
+        let mut d = AuthRef {
+            reason_code: ReasonCode::default(),
+            properties: PropertiesRef::new(),
+        };
         if !r.is_empty() {
             let at = r.pos();
-            a.reason_code = ReasonCode(r.u8("reason code")?);
-            ack::check_reason(a.reason_code, allowed::AUTH, "AUTH")
+            d.reason_code = ReasonCode(r.u8("reason code")?);
+            ack::check_reason(d.reason_code, allowed::AUTH, "AUTH")
                 .map_err(|k| Reader::err_at(k, at))?;
             if !r.is_empty() {
-                a.properties = Properties::decode(r, Ctx::AUTH)?;
+                d.properties = PropertiesRef::decode(r, Ctx::AUTH)?;
             }
         }
-        Ok(a)
+        Ok(d)
+    }
+
+    pub(crate) fn from_ref(d: AuthRef<'_>, base: &Bytes) -> Self {
+        Self {
+            reason_code: d.reason_code,
+            properties: d.properties.share(base),
+        }
     }
 
     pub(crate) fn validate(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {

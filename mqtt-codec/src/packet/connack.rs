@@ -1,10 +1,10 @@
 //! CONNACK (MQTT 3.2).
 
-use bytes::BufMut;
+use bytes::{BufMut, Bytes};
 
 use super::ack::{check_reason, no_properties};
 use crate::error::{DecodeError, ErrorKind};
-use crate::properties::{Ctx, Properties};
+use crate::properties::{Ctx, Properties, PropertiesRef};
 use crate::reader::Reader;
 use crate::reason_code::{ReasonCode, allowed};
 use crate::types::ProtocolVersion;
@@ -28,6 +28,18 @@ pub struct ConnAck {
     pub properties: Properties,
 }
 
+/// CONNACK from the borrowed decode path ([`crate::PacketRef`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConnAckRef<'a> {
+    /// Session Present flag.
+    pub session_present: bool,
+    /// Connect reason code (5.0) or return code (3.1.1).
+    pub reason_code: ReasonCode,
+    /// Properties (MQTT 5).
+    pub properties: PropertiesRef<'a>,
+}
+
 impl ConnAck {
     /// A CONNACK without session and properties.
     #[must_use]
@@ -47,7 +59,7 @@ impl ConnAck {
         }
     }
 
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    pub(crate) fn decode_ref<'a>(r: &mut Reader<'a>) -> Result<ConnAckRef<'a>, DecodeError> {
         let flags_at = r.pos();
         let flags = r.u8("connect acknowledge flags")?;
         // Bits 7-1 are reserved and must be 0 (3.2.2.1).
@@ -74,15 +86,23 @@ impl ConnAck {
             ));
         }
         let properties = if v5 {
-            Properties::decode(r, Ctx::CONNACK)?
+            PropertiesRef::decode(r, Ctx::CONNACK)?
         } else {
-            Properties::new()
+            PropertiesRef::new()
         };
-        Ok(Self {
+        Ok(ConnAckRef {
             session_present,
             reason_code,
             properties,
         })
+    }
+
+    pub(crate) fn from_ref(c: ConnAckRef<'_>, base: &Bytes) -> Self {
+        Self {
+            session_present: c.session_present,
+            reason_code: c.reason_code,
+            properties: c.properties.share(base),
+        }
     }
 
     pub(crate) fn validate(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {

@@ -4,9 +4,9 @@ use bytes::{BufMut, Bytes};
 
 use super::ack::no_properties;
 use crate::error::{DecodeError, ErrorKind};
-use crate::properties::{Ctx, Properties};
+use crate::properties::{Ctx, Properties, PropertiesRef};
 use crate::reader::Reader;
-use crate::string::{self, Utf8Str};
+use crate::string::{self, Utf8Ref, Utf8Str};
 use crate::types::{ProtocolVersion, QoS};
 use crate::writer::{check_len, prefixed_len, put_prefixed, put_str};
 
@@ -69,6 +69,170 @@ pub struct Will {
     pub payload: Bytes,
 }
 
+/// CONNECT from the borrowed decode path ([`crate::PacketRef`]).
+///
+/// Validated when decoded; the fields after the client identifier (will,
+/// user name, password) are read on access, which keeps [`crate::PacketRef`]
+/// small for the packets that are frequent.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ConnectRef<'a> {
+    /// From the client identifier's length prefix to the end of the packet.
+    tail: &'a [u8],
+    properties: PropertiesRef<'a>,
+    keep_alive: u16,
+    flags: u8,
+    protocol_version: ProtocolVersion,
+    legacy_v31: bool,
+}
+
+/// The fields of a CONNECT payload, read from a validated tail.
+struct Payload<'a> {
+    client_id: Utf8Ref<'a>,
+    will: Option<WillRef<'a>>,
+    username: Option<Utf8Ref<'a>>,
+    password: Option<&'a [u8]>,
+}
+
+impl<'a> ConnectRef<'a> {
+    /// Protocol version from the protocol level byte.
+    #[must_use]
+    pub fn protocol_version(&self) -> ProtocolVersion {
+        self.protocol_version
+    }
+
+    /// MQTT 3.1 (`MQIsdp`, level 3).
+    #[must_use]
+    pub fn legacy_v31(&self) -> bool {
+        self.legacy_v31
+    }
+
+    /// Clean Session (3.1.1) / Clean Start (5.0).
+    #[must_use]
+    pub fn clean_start(&self) -> bool {
+        self.flags & 0b10 != 0
+    }
+
+    /// Keep alive in seconds.
+    #[must_use]
+    pub fn keep_alive(&self) -> u16 {
+        self.keep_alive
+    }
+
+    /// Properties (MQTT 5).
+    #[must_use]
+    pub fn properties(&self) -> PropertiesRef<'a> {
+        self.properties
+    }
+
+    /// Client identifier, possibly empty.
+    #[must_use]
+    pub fn client_id(&self) -> Utf8Ref<'a> {
+        self.payload().client_id
+    }
+
+    /// Will message.
+    #[must_use]
+    pub fn will(&self) -> Option<WillRef<'a>> {
+        self.payload().will
+    }
+
+    /// User name.
+    #[must_use]
+    pub fn username(&self) -> Option<Utf8Ref<'a>> {
+        self.payload().username
+    }
+
+    /// Password.
+    #[must_use]
+    pub fn password(&self) -> Option<&'a [u8]> {
+        self.payload().password
+    }
+
+    /// Reads the payload again; it was validated, so every read succeeds.
+    fn payload(&self) -> Payload<'a> {
+        let bin = |raw: &'a [u8]| -> (&'a [u8], &'a [u8]) {
+            match raw.split_first_chunk::<2>() {
+                Some((len, rest)) => rest
+                    .split_at_checked(usize::from(u16::from_be_bytes(*len)))
+                    .unwrap_or((rest, &[])),
+                None => (&[], &[]),
+            }
+        };
+        let text = |raw: &'a [u8]| {
+            let (t, rest) = bin(raw);
+            (Utf8Ref::from_validated(t), rest)
+        };
+        let (client_id, mut rest) = text(self.tail);
+        let will = if self.flags & 0b100 != 0 {
+            let mut properties = PropertiesRef::new();
+            if self.protocol_version == ProtocolVersion::V5 {
+                let mut r = Reader::new(rest, 0, rest.len(), true);
+                let section = crate::properties::raw::decode_validated(&mut r);
+                properties = PropertiesRef::from_validated(section);
+                rest = r.rest();
+            }
+            let (topic, after) = text(rest);
+            let (payload, after) = bin(after);
+            rest = after;
+            Some(WillRef {
+                qos: QoS::try_from((self.flags >> 3) & 0b11).unwrap_or_default(),
+                retain: self.flags & 0b10_0000 != 0,
+                properties,
+                topic,
+                payload,
+            })
+        } else {
+            None
+        };
+        let username = if self.flags & 0x80 != 0 {
+            let (u, after) = text(rest);
+            rest = after;
+            Some(u)
+        } else {
+            None
+        };
+        let password = (self.flags & 0x40 != 0).then(|| bin(rest).0);
+        Payload {
+            client_id,
+            will,
+            username,
+            password,
+        }
+    }
+}
+
+impl core::fmt::Debug for ConnectRef<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ConnectRef")
+            .field("protocol_version", &self.protocol_version)
+            .field("legacy_v31", &self.legacy_v31)
+            .field("clean_start", &self.clean_start())
+            .field("keep_alive", &self.keep_alive)
+            .field("properties", &self.properties)
+            .field("client_id", &self.client_id())
+            .field("will", &self.will())
+            .field("username", &self.username())
+            .field("password", &self.password())
+            .finish()
+    }
+}
+
+/// The will message of a [`ConnectRef`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WillRef<'a> {
+    /// QoS of the will message.
+    pub qos: QoS,
+    /// Retain the will message.
+    pub retain: bool,
+    /// Will properties (MQTT 5).
+    pub properties: PropertiesRef<'a>,
+    /// Will topic (a topic name).
+    pub topic: Utf8Ref<'a>,
+    /// Will payload.
+    pub payload: &'a [u8],
+}
+
 impl Connect {
     /// A clean-start CONNECT with keep alive 60 s and nothing else.
     #[must_use]
@@ -88,18 +252,18 @@ impl Connect {
 
     /// Decodes a CONNECT body; errors after a valid protocol name and level
     /// carry the version the client claimed ([`DecodeError::connect_version`]).
-    pub(crate) fn decode(
-        frame: &Bytes,
+    pub(crate) fn decode_ref(
+        frame: &[u8],
         start: usize,
         check_payload_format: bool,
-    ) -> Result<Self, DecodeError> {
+    ) -> Result<ConnectRef<'_>, DecodeError> {
         let mut r = Reader::new(frame, start, frame.len(), false);
         let name_at = r.pos();
         let name = r.binary("protocol name")?;
         let level_at = r.pos();
         let level = r.u8("protocol level")?;
         // Protocol name "MQTT" (MQTT-3.1.2-1), or "MQIsdp" for level 3.
-        let legacy_v31 = match &name[..] {
+        let legacy_v31 = match name {
             b"MQTT" => false,
             b"MQIsdp" => true,
             _ => return Err(Reader::err_at(ErrorKind::InvalidProtocolName, name_at)),
@@ -125,12 +289,12 @@ impl Connect {
     }
 
     fn decode_after_level(
-        frame: &Bytes,
+        frame: &[u8],
         start: usize,
         protocol_version: ProtocolVersion,
         legacy_v31: bool,
         check_payload_format: bool,
-    ) -> Result<Self, DecodeError> {
+    ) -> Result<ConnectRef<'_>, DecodeError> {
         let v5 = protocol_version == ProtocolVersion::V5;
         let mut r = Reader::new(frame, start, frame.len(), v5);
         let flags_at = r.pos();
@@ -167,22 +331,25 @@ impl Connect {
         }
         let keep_alive = r.u16("keep alive")?;
         let properties = if v5 {
-            Properties::decode(&mut r, Ctx::CONNECT)?
+            PropertiesRef::decode(&mut r, Ctx::CONNECT)?
         } else {
-            Properties::new()
+            PropertiesRef::new()
         };
         let client_at = r.pos();
+        let tail = r.rest();
         let client_id = r.utf8("client identifier")?;
         let clean_start = flags & 0b10 != 0;
         // 3.1.1: a zero-byte client id requires CleanSession = 1 (MQTT-3.1.3-7).
         if !v5 && client_id.is_empty() && !clean_start {
             return Err(Reader::err_at(ErrorKind::ClientIdRejected, client_at));
         }
-        let will = if will_flag {
+        // The payload is validated here and read again on access (see
+        // `ConnectRef::payload`).
+        if will_flag {
             let properties = if v5 {
-                Properties::decode(&mut r, Ctx::WILL)?
+                PropertiesRef::decode(&mut r, Ctx::WILL)?
             } else {
-                Properties::new()
+                PropertiesRef::new()
             };
             let topic_at = r.pos();
             let topic = r.utf8("will topic")?;
@@ -193,42 +360,47 @@ impl Connect {
             // Payload Format Indicator 1: UTF-8 Encoded Character Data (3.1.3.2.3).
             if check_payload_format
                 && properties.payload_format_indicator() == Some(1)
-                && core::str::from_utf8(&payload).is_err()
+                && core::str::from_utf8(payload).is_err()
             {
                 return Err(Reader::err_at(ErrorKind::PayloadFormatInvalid, payload_at));
             }
-            Some(Will {
-                qos: QoS::try_from(will_qos).map_err(|_| flag_err("will QoS"))?,
-                retain: will_retain,
-                properties,
-                topic,
-                payload,
-            })
-        } else {
-            None
-        };
-        let username = if has_user {
-            Some(r.utf8("user name")?)
-        } else {
-            None
-        };
-        let password = if has_pass {
-            Some(r.binary("password")?)
-        } else {
-            None
-        };
+        }
+        if has_user {
+            r.utf8("user name")?;
+        }
+        if has_pass {
+            r.binary("password")?;
+        }
         r.finish("CONNECT")?;
-        Ok(Self {
+        Ok(ConnectRef {
+            tail,
+            properties,
+            keep_alive,
+            flags,
             protocol_version,
             legacy_v31,
-            clean_start,
-            keep_alive,
-            properties,
-            client_id,
-            will,
-            username,
-            password,
         })
+    }
+
+    pub(crate) fn from_ref(c: &ConnectRef<'_>, base: &Bytes) -> Self {
+        let p = c.payload();
+        Self {
+            protocol_version: c.protocol_version,
+            legacy_v31: c.legacy_v31,
+            clean_start: c.clean_start(),
+            keep_alive: c.keep_alive,
+            properties: c.properties.share(base),
+            client_id: p.client_id.share(base),
+            will: p.will.map(|w| Will {
+                qos: w.qos,
+                retain: w.retain,
+                properties: w.properties.share(base),
+                topic: w.topic.share(base),
+                payload: crate::reader::share(base, w.payload),
+            }),
+            username: p.username.map(|u| u.share(base)),
+            password: p.password.map(|pw| crate::reader::share(base, pw)),
+        }
     }
 
     fn is_v5(&self) -> bool {

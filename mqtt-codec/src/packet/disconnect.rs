@@ -1,10 +1,10 @@
 //! DISCONNECT (MQTT 3.14).
 
-use bytes::BufMut;
+use bytes::{BufMut, Bytes};
 
 use super::ack;
 use crate::error::{DecodeError, ErrorKind};
-use crate::properties::{Ctx, Properties};
+use crate::properties::{Ctx, Properties, PropertiesRef};
 use crate::reader::Reader;
 use crate::reason_code::{ReasonCode, allowed};
 use crate::types::ProtocolVersion;
@@ -32,6 +32,16 @@ pub struct Disconnect {
     pub properties: Properties,
 }
 
+/// DISCONNECT from the borrowed decode path ([`crate::PacketRef`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DisconnectRef<'a> {
+    /// Reason code.
+    pub reason_code: ReasonCode,
+    /// Properties.
+    pub properties: PropertiesRef<'a>,
+}
+
 impl Disconnect {
     /// A DISCONNECT with this reason code and no properties.
     #[must_use]
@@ -42,18 +52,28 @@ impl Disconnect {
         }
     }
 
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let mut d = Self::default();
+    pub(crate) fn decode_ref<'a>(r: &mut Reader<'a>) -> Result<DisconnectRef<'a>, DecodeError> {
+        let mut d = DisconnectRef {
+            reason_code: ReasonCode::default(),
+            properties: PropertiesRef::new(),
+        };
         if r.is_v5() && !r.is_empty() {
             let at = r.pos();
             d.reason_code = ReasonCode(r.u8("reason code")?);
             ack::check_reason(d.reason_code, allowed::DISCONNECT, "DISCONNECT")
                 .map_err(|k| Reader::err_at(k, at))?;
             if !r.is_empty() {
-                d.properties = Properties::decode(r, Ctx::DISCONNECT)?;
+                d.properties = PropertiesRef::decode(r, Ctx::DISCONNECT)?;
             }
         }
         Ok(d)
+    }
+
+    pub(crate) fn from_ref(d: DisconnectRef<'_>, base: &Bytes) -> Self {
+        Self {
+            reason_code: d.reason_code,
+            properties: d.properties.share(base),
+        }
     }
 
     pub(crate) fn validate(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {

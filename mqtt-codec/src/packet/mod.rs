@@ -6,6 +6,7 @@ mod auth;
 mod connack;
 mod connect;
 mod disconnect;
+mod packet_ref;
 mod puback;
 mod pubcomp;
 mod publish;
@@ -16,19 +17,23 @@ mod subscribe;
 mod unsuback;
 mod unsubscribe;
 
-pub use auth::Auth;
-pub use connack::ConnAck;
-pub use connect::{Connect, Will};
-pub use disconnect::Disconnect;
+pub use ack::AckRef;
+pub use auth::{Auth, AuthRef};
+pub use connack::{ConnAck, ConnAckRef};
+pub use connect::{Connect, ConnectRef, Will, WillRef};
+pub use disconnect::{Disconnect, DisconnectRef};
+pub use packet_ref::PacketRef;
 pub use puback::PubAck;
 pub use pubcomp::PubComp;
-pub use publish::Publish;
+pub use publish::{Publish, PublishRef};
 pub use pubrec::PubRec;
 pub use pubrel::PubRel;
-pub use suback::SubAck;
-pub use subscribe::{RetainHandling, Subscribe, SubscriptionOptions};
-pub use unsuback::UnsubAck;
-pub use unsubscribe::Unsubscribe;
+pub use suback::{SubAck, SubAckRef};
+pub use subscribe::{
+    RetainHandling, Subscribe, SubscribeRef, SubscriptionOptions, Subscriptions, SubscriptionsRef,
+};
+pub use unsuback::{UnsubAck, UnsubAckRef};
+pub use unsubscribe::{TopicFilters, TopicFiltersRef, Unsubscribe, UnsubscribeRef};
 
 use alloc::boxed::Box;
 
@@ -99,67 +104,26 @@ impl Packet {
     /// A [`DecodeError`]; a frame shorter than its Remaining Length says is
     /// [`ErrorKind::UnexpectedEnd`].
     pub fn decode_frame(frame: &Bytes, version: ProtocolVersion) -> Result<Self, DecodeError> {
-        let v5 = version == ProtocolVersion::V5;
-        let Some(h) = FixedHeader::parse(frame, v5, u32::MAX)? else {
-            return Err(DecodeError::new(
-                ErrorKind::UnexpectedEnd {
-                    field: "fixed header",
-                },
-                frame.len(),
-            ));
-        };
-        if h.frame_len() != frame.len() {
-            let kind = if h.frame_len() > frame.len() {
-                ErrorKind::UnexpectedEnd { field: "packet" }
-            } else {
-                ErrorKind::TrailingBytes {
-                    packet: "frame",
-                    count: frame.len() - h.frame_len(),
-                }
-            };
-            return Err(DecodeError::new(kind, frame.len().min(h.frame_len())));
-        }
+        let h = packet_ref::whole_frame(frame, version)?;
         Self::decode_body(frame.clone(), h, &Decoder::new(version))
     }
 
     /// Decodes a frame whose fixed header `h` was parsed and whose length
-    /// matches. The frame is taken by value: PUBLISH keeps it as its payload
-    /// (one reference count for the frame, one for the topic).
+    /// matches: the borrowed decoder validates it, then the owned packet
+    /// shares the frame (PUBLISH keeps it as its payload: one reference
+    /// count for the frame, one for the topic).
+    #[inline]
     pub(crate) fn decode_body(
         frame: Bytes,
         h: FixedHeader,
         dec: &Decoder,
     ) -> Result<Self, DecodeError> {
-        let packet_type = h.packet_type();
-        if let Some(role) = dec.role() {
-            check_direction(packet_type, role)?;
+        let packet = PacketRef::decode_body(&frame, h, dec)?;
+        if let PacketRef::Publish(p) = packet {
+            let parts = p.detach(h.header_len(), frame.len());
+            return Ok(Self::Publish(Publish::from_detached(parts, frame)));
         }
-        if packet_type == 3 {
-            return Publish::decode(h.flags(), frame, h.header_len(), dec).map(Self::Publish);
-        }
-        if packet_type == 1 {
-            return Connect::decode(&frame, h.header_len(), dec.payload_format_check())
-                .map(|c| Self::Connect(Box::new(c)));
-        }
-        let v5 = dec.version() == ProtocolVersion::V5;
-        let mut r = Reader::new(&frame, h.header_len(), frame.len(), v5);
-        let packet = match packet_type {
-            2 => Self::ConnAck(ConnAck::decode(&mut r)?),
-            4 => Self::PubAck(PubAck::decode(&mut r)?),
-            5 => Self::PubRec(PubRec::decode(&mut r)?),
-            6 => Self::PubRel(PubRel::decode(&mut r)?),
-            7 => Self::PubComp(PubComp::decode(&mut r)?),
-            8 => Self::Subscribe(Subscribe::decode(&mut r)?),
-            9 => Self::SubAck(SubAck::decode(&mut r)?),
-            10 => Self::Unsubscribe(Unsubscribe::decode(&mut r)?),
-            11 => Self::UnsubAck(UnsubAck::decode(&mut r)?),
-            12 => Self::PingReq,
-            13 => Self::PingResp,
-            14 => Self::Disconnect(Disconnect::decode(&mut r)?),
-            _ => Self::Auth(Auth::decode(&mut r)?),
-        };
-        r.finish(packet.name())?;
-        Ok(packet)
+        Ok(packet.into_packet(&frame))
     }
 
     /// The packet's name as the spec writes it (`"PUBLISH"`).
@@ -264,11 +228,17 @@ impl Packet {
     /// An [`EncodeError`] if the decoder would reject the packet (nothing is
     /// written then), or if `dst` has less room than
     /// [`Packet::encoded_len`].
+    #[inline]
     pub fn encode(
         &self,
         version: ProtocolVersion,
         dst: &mut impl BufMut,
     ) -> Result<usize, EncodeError> {
+        if let Self::Publish(p) = self {
+            // The hot path, outside the large function every other packet
+            // goes through (and its register saves and stack frame).
+            return p.encode_packet(version, crate::decoder::MAX_PACKET_SIZE, dst);
+        }
         self.encode_with_limit(version, crate::decoder::MAX_PACKET_SIZE, dst)
     }
 
@@ -336,6 +306,7 @@ impl Packet {
 
 /// The whole packet size for a body of `body` bytes, if the protocol, the
 /// limit and the room in the output buffer allow it.
+#[inline]
 pub(crate) fn check_size(body: usize, max: u32, room: usize) -> Result<usize, ErrorKind> {
     if body > VAR_INT_MAX as usize {
         return Err(ErrorKind::PacketTooLarge {
@@ -364,6 +335,7 @@ pub(crate) fn check_size(body: usize, max: u32, room: usize) -> Result<usize, Er
 /// `body` was checked by [`check_size`]. Built in a register and stored
 /// whole: byte-wise stores into an array then read back by the copy stall
 /// store-to-load forwarding (perf showed half of PUBLISH encoding there).
+#[inline]
 pub(crate) fn fixed_header(first: u8, body: usize) -> (u64, usize) {
     let mut value = u32::try_from(body).unwrap_or(VAR_INT_MAX);
     let mut packed = u64::from(first);
@@ -466,6 +438,7 @@ impl From<Auth> for Packet {
 }
 
 /// Reads a packet identifier that must not be 0 (MQTT-2.2.1-3).
+#[inline]
 pub(crate) fn read_packet_id(
     r: &mut Reader<'_>,
     packet: &'static str,
@@ -479,7 +452,8 @@ pub(crate) fn read_packet_id(
 /// Packet types that only the other side sends (MQTT 2.1.2): a server
 /// never receives CONNACK, SUBACK, UNSUBACK or PINGRESP; a client never
 /// receives CONNECT, SUBSCRIBE, UNSUBSCRIBE or PINGREQ.
-fn check_direction(packet_type: u8, role: Role) -> Result<(), DecodeError> {
+#[inline]
+pub(crate) fn check_direction(packet_type: u8, role: Role) -> Result<(), DecodeError> {
     let packet = match (role, packet_type) {
         (Role::Server, 2) => "CONNACK",
         (Role::Server, 9) => "SUBACK",
@@ -497,21 +471,28 @@ fn check_direction(packet_type: u8, role: Role) -> Result<(), DecodeError> {
 /// Reads what SUBSCRIBE and UNSUBSCRIBE start with: a non-zero packet
 /// identifier (MQTT-2.2.1-3), the MQTT 5 properties, and at least one
 /// entry after them (MQTT-3.8.3-3, MQTT-3.10.3-2).
-pub(crate) fn read_list_header(
-    r: &mut Reader<'_>,
+pub(crate) fn read_list_header<'a>(
+    r: &mut Reader<'a>,
     ctx: crate::properties::Ctx,
     packet: &'static str,
-) -> Result<(crate::types::PacketId, crate::properties::Properties), DecodeError> {
+) -> Result<(crate::types::PacketId, crate::properties::PropertiesRef<'a>), DecodeError> {
     let packet_id = read_packet_id(r, packet)?;
     let properties = if r.is_v5() {
-        crate::properties::Properties::decode(r, ctx)?
+        crate::properties::PropertiesRef::decode(r, ctx)?
     } else {
-        crate::properties::Properties::new()
+        crate::properties::PropertiesRef::new()
     };
     if r.is_empty() {
         return Err(r.err(ErrorKind::EmptyList { packet }));
     }
     Ok((packet_id, properties))
+}
+
+/// Splits a validated two-byte-prefixed string off the front of `raw`.
+pub(crate) fn split_prefixed(raw: &[u8]) -> Option<(crate::string::Utf8Ref<'_>, &[u8])> {
+    let (len, rest) = raw.split_first_chunk::<2>()?;
+    let (text, rest) = rest.split_at_checked(usize::from(u16::from_be_bytes(*len)))?;
+    Some((crate::string::Utf8Ref::from_validated(text), rest))
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
 //! PUBACK (MQTT 3.4).
 
-use bytes::BufMut;
+use bytes::{BufMut, Bytes};
 
-use super::ack;
+use super::ack::{self, AckRef};
 use crate::error::{DecodeError, ErrorKind};
 use crate::properties::{Ctx, Properties};
 use crate::reader::Reader;
@@ -41,13 +41,16 @@ impl PubAck {
         }
     }
 
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let f = ack::decode(r, Ctx::PUBACK, allowed::PUBACK)?;
-        Ok(Self {
+    pub(crate) fn decode_ref<'a>(r: &mut Reader<'a>) -> Result<AckRef<'a>, DecodeError> {
+        ack::decode(r, Ctx::PUBACK, allowed::PUBACK)
+    }
+
+    pub(crate) fn from_ref(f: AckRef<'_>, base: &Bytes) -> Self {
+        Self {
             packet_id: f.packet_id,
             reason_code: f.reason_code,
-            properties: f.properties,
-        })
+            properties: f.properties.share(base),
+        }
     }
 
     pub(crate) fn validate(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {

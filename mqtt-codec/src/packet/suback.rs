@@ -2,11 +2,11 @@
 
 use alloc::vec::Vec;
 
-use bytes::BufMut;
+use bytes::{BufMut, Bytes};
 
 use super::ack::{check_reason, no_properties};
 use crate::error::{DecodeError, ErrorKind};
-use crate::properties::{Ctx, Properties};
+use crate::properties::{Ctx, Properties, PropertiesRef};
 use crate::reader::Reader;
 use crate::reason_code::{ReasonCode, allowed};
 use crate::types::{PacketId, ProtocolVersion};
@@ -30,6 +30,26 @@ pub struct SubAck {
     pub reason_codes: Vec<ReasonCode>,
 }
 
+/// SUBACK from the borrowed decode path ([`crate::PacketRef`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SubAckRef<'a> {
+    /// Packet identifier of the SUBSCRIBE.
+    pub packet_id: PacketId,
+    /// Properties (MQTT 5).
+    pub properties: PropertiesRef<'a>,
+    /// The reason codes as received, one byte each, validated
+    /// (empty for an MQTT 3.1.1 UNSUBACK); see [`SubAckRef::reason_codes`].
+    pub raw_reason_codes: &'a [u8],
+}
+
+impl<'a> SubAckRef<'a> {
+    /// The reason codes in order.
+    pub fn reason_codes(&self) -> impl ExactSizeIterator<Item = ReasonCode> + 'a {
+        self.raw_reason_codes.iter().map(|&c| ReasonCode(c))
+    }
+}
+
 impl SubAck {
     /// A SUBACK without properties.
     #[must_use]
@@ -49,30 +69,37 @@ impl SubAck {
         }
     }
 
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    pub(crate) fn decode_ref<'a>(r: &mut Reader<'a>) -> Result<SubAckRef<'a>, DecodeError> {
         let packet_id = super::read_packet_id(r, "SUBACK")?;
         let v5 = r.is_v5();
         let properties = if v5 {
-            Properties::decode(r, Ctx::SUBACK)?
+            PropertiesRef::decode(r, Ctx::SUBACK)?
         } else {
-            Properties::new()
+            PropertiesRef::new()
         };
         if r.is_empty() {
             return Err(r.err(ErrorKind::EmptyList { packet: "SUBACK" }));
         }
-        let mut reason_codes = Vec::with_capacity(r.remaining());
+        let codes = r.rest();
         while !r.is_empty() {
             let at = r.pos();
             let code = ReasonCode(r.u8("reason code")?);
             // 3.1.1: other return codes are reserved (MQTT-3.9.3-2).
             check_reason(code, Self::allowed(v5), "SUBACK").map_err(|k| Reader::err_at(k, at))?;
-            reason_codes.push(code);
         }
-        Ok(Self {
+        Ok(SubAckRef {
             packet_id,
             properties,
-            reason_codes,
+            raw_reason_codes: codes,
         })
+    }
+
+    pub(crate) fn from_ref(a: SubAckRef<'_>, base: &Bytes) -> Self {
+        Self {
+            packet_id: a.packet_id,
+            properties: a.properties.share(base),
+            reason_codes: a.reason_codes().collect(),
+        }
     }
 
     pub(crate) fn validate(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {

@@ -2,13 +2,13 @@
 
 use alloc::vec::Vec;
 
-use bytes::BufMut;
+use bytes::{BufMut, Bytes};
 
 use super::ack::no_properties;
 use crate::error::{DecodeError, ErrorKind};
-use crate::properties::{Ctx, Properties};
+use crate::properties::{Ctx, Properties, PropertiesRef};
 use crate::reader::Reader;
-use crate::string::{self, Utf8Str};
+use crate::string::{self, Utf8Ref, Utf8Str};
 use crate::types::{PacketId, ProtocolVersion, QoS};
 
 /// Retain Handling subscription option (MQTT 3.8.3.1).
@@ -101,10 +101,11 @@ impl Subscribe {
         }
     }
 
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    pub(crate) fn decode_ref<'a>(r: &mut Reader<'a>) -> Result<SubscribeRef<'a>, DecodeError> {
         let v5 = r.is_v5();
         let (packet_id, properties) = super::read_list_header(r, Ctx::SUBSCRIBE, "SUBSCRIBE")?;
-        let mut filters = Vec::with_capacity(r.count_prefixed(1));
+        let raw = r.rest();
+        let mut len = 0;
         while !r.is_empty() {
             let at = r.pos();
             let filter = r.utf8("topic filter")?;
@@ -112,14 +113,22 @@ impl Subscribe {
                 .map_err(|k| Reader::err_at(k, at))?;
             let opt_at = r.pos();
             let byte = r.u8("subscription options")?;
-            let options = parse_options(byte, v5, shared).map_err(|k| Reader::err_at(k, opt_at))?;
-            filters.push((filter, options));
+            parse_options(byte, v5, shared).map_err(|k| Reader::err_at(k, opt_at))?;
+            len += 1;
         }
-        Ok(Self {
+        Ok(SubscribeRef {
             packet_id,
             properties,
-            filters,
+            filters: SubscriptionsRef { raw, len },
         })
+    }
+
+    pub(crate) fn from_ref(s: SubscribeRef<'_>, base: &Bytes) -> Self {
+        Self {
+            packet_id: s.packet_id,
+            properties: s.properties.share(base),
+            filters: s.filters.iter().map(|(f, o)| (f.share(base), o)).collect(),
+        }
     }
 
     pub(crate) fn validate(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {
@@ -167,6 +176,111 @@ impl Subscribe {
         }
     }
 }
+
+/// SUBSCRIBE from the borrowed decode path ([`crate::PacketRef`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SubscribeRef<'a> {
+    /// Packet identifier.
+    pub packet_id: PacketId,
+    /// Properties (MQTT 5: Subscription Identifier, User Property).
+    pub properties: PropertiesRef<'a>,
+    /// Topic filters and their options, in order (at least one).
+    pub filters: SubscriptionsRef<'a>,
+}
+
+/// The topic filters of a SUBSCRIBE with their options, validated when the
+/// packet was decoded and read lazily from its bytes (no allocation).
+///
+/// ```
+/// use iot_mqtt_codec::{Decoder, PacketRef, ProtocolVersion, QoS};
+///
+/// // SUBSCRIBE id 1: "a/#" QoS 1, "b/+" QoS 0.
+/// let wire = b"\x82\x0e\x00\x01\x00\x03a/#\x01\x00\x03b/+\x00";
+/// let (packet, _) = Decoder::new(ProtocolVersion::V311).decode_ref(wire)?.expect("complete");
+/// let PacketRef::Subscribe(s) = packet else { panic!() };
+/// assert_eq!(s.filters.len(), 2);
+/// let list: Vec<_> = s.filters.iter().map(|(f, o)| (f.as_str(), o.qos)).collect();
+/// assert_eq!(list, [("a/#", QoS::AtLeastOnce), ("b/+", QoS::AtMostOnce)]);
+/// # Ok::<(), iot_mqtt_codec::DecodeError>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct SubscriptionsRef<'a> {
+    raw: &'a [u8],
+    len: usize,
+}
+
+impl<'a> SubscriptionsRef<'a> {
+    /// Number of topic filters.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when there are none (never for a decoded SUBSCRIBE).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The list as received: each filter with its two-byte length, then
+    /// its options byte.
+    #[must_use]
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// The filters and their options, in order.
+    #[must_use]
+    pub fn iter(&self) -> Subscriptions<'a> {
+        Subscriptions {
+            raw: self.raw,
+            left: self.len,
+        }
+    }
+}
+
+impl core::fmt::Debug for SubscriptionsRef<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> IntoIterator for SubscriptionsRef<'a> {
+    type Item = (Utf8Ref<'a>, SubscriptionOptions);
+    type IntoIter = Subscriptions<'a>;
+    fn into_iter(self) -> Subscriptions<'a> {
+        self.iter()
+    }
+}
+
+/// Iterator over [`SubscriptionsRef`].
+#[derive(Debug, Clone)]
+pub struct Subscriptions<'a> {
+    raw: &'a [u8],
+    left: usize,
+}
+
+impl<'a> Iterator for Subscriptions<'a> {
+    type Item = (Utf8Ref<'a>, SubscriptionOptions);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let (filter, rest) = super::split_prefixed(self.raw)?;
+        let (&byte, rest) = rest.split_first()?;
+        self.raw = rest;
+        self.left = self.left.saturating_sub(1);
+        // Validated at decode: the 5.0 reading gives the same values for a
+        // 3.1.1 byte (its upper bits are 0).
+        let options = parse_options(byte, true, false).unwrap_or_default();
+        Some((filter, options))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for Subscriptions<'_> {}
 
 /// Subscription options byte. 3.1.1: bits 7-2 reserved, QoS 0-2
 /// (MQTT-3-8.3-4 of 3.1.1). 5.0: bits 7-6 reserved (MQTT-3.8.3-5), QoS 0-2,

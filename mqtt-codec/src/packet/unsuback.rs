@@ -2,11 +2,11 @@
 
 use alloc::vec::Vec;
 
-use bytes::BufMut;
+use bytes::{BufMut, Bytes};
 
 use super::ack::{check_reason, no_properties};
 use crate::error::{DecodeError, ErrorKind};
-use crate::properties::{Ctx, Properties};
+use crate::properties::{Ctx, Properties, PropertiesRef};
 use crate::reader::Reader;
 use crate::reason_code::{ReasonCode, allowed};
 use crate::types::{PacketId, ProtocolVersion};
@@ -31,6 +31,26 @@ pub struct UnsubAck {
     pub reason_codes: Vec<ReasonCode>,
 }
 
+/// UNSUBACK from the borrowed decode path ([`crate::PacketRef`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UnsubAckRef<'a> {
+    /// Packet identifier of the UNSUBSCRIBE.
+    pub packet_id: PacketId,
+    /// Properties (MQTT 5).
+    pub properties: PropertiesRef<'a>,
+    /// The reason codes as received, one byte each, validated
+    /// (empty for an MQTT 3.1.1 UNSUBACK); see [`UnsubAckRef::reason_codes`].
+    pub raw_reason_codes: &'a [u8],
+}
+
+impl<'a> UnsubAckRef<'a> {
+    /// The reason codes in order.
+    pub fn reason_codes(&self) -> impl ExactSizeIterator<Item = ReasonCode> + 'a {
+        self.raw_reason_codes.iter().map(|&c| ReasonCode(c))
+    }
+}
+
 impl UnsubAck {
     /// An UNSUBACK without properties.
     #[must_use]
@@ -42,27 +62,35 @@ impl UnsubAck {
         }
     }
 
-    pub(crate) fn decode(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+    pub(crate) fn decode_ref<'a>(r: &mut Reader<'a>) -> Result<UnsubAckRef<'a>, DecodeError> {
         let packet_id = super::read_packet_id(r, "UNSUBACK")?;
+        let mut ack = UnsubAckRef {
+            packet_id,
+            properties: PropertiesRef::new(),
+            raw_reason_codes: &[],
+        };
         if !r.is_v5() {
-            return Ok(Self::new(packet_id, Vec::new()));
+            return Ok(ack);
         }
-        let properties = Properties::decode(r, Ctx::UNSUBACK)?;
+        ack.properties = PropertiesRef::decode(r, Ctx::UNSUBACK)?;
         if r.is_empty() {
             return Err(r.err(ErrorKind::EmptyList { packet: "UNSUBACK" }));
         }
-        let mut reason_codes = Vec::with_capacity(r.remaining());
+        ack.raw_reason_codes = r.rest();
         while !r.is_empty() {
             let at = r.pos();
             let code = ReasonCode(r.u8("reason code")?);
             check_reason(code, allowed::UNSUBACK, "UNSUBACK").map_err(|k| Reader::err_at(k, at))?;
-            reason_codes.push(code);
         }
-        Ok(Self {
-            packet_id,
-            properties,
-            reason_codes,
-        })
+        Ok(ack)
+    }
+
+    pub(crate) fn from_ref(a: UnsubAckRef<'_>, base: &Bytes) -> Self {
+        Self {
+            packet_id: a.packet_id,
+            properties: a.properties.share(base),
+            reason_codes: a.reason_codes().collect(),
+        }
     }
 
     pub(crate) fn validate(&self, v: ProtocolVersion) -> Result<(), ErrorKind> {

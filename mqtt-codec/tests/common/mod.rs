@@ -7,8 +7,8 @@
     clippy::indexing_slicing
 )]
 
-use bytes::BytesMut;
-use iot_mqtt_codec::{DecodeError, Decoder, Packet, ProtocolVersion};
+use bytes::{Bytes, BytesMut};
+use iot_mqtt_codec::{DecodeError, Decoder, Packet, PacketRef, ProtocolVersion};
 
 /// What decoding one buffer gave.
 #[derive(Debug)]
@@ -39,10 +39,105 @@ pub(crate) fn decode(level: u8, bytes: &[u8]) -> Result<Option<Packet>, DecodeEr
     Decoder::new(version(level)).decode(&mut buf)
 }
 
+/// Decodes `bytes` with both paths of `dec` and asserts they agree: the
+/// same packet (the borrowed one converted, shared or copied, equals the
+/// owned one, and its lazy views read the same fields) using the same
+/// number of bytes, the same error, or both incomplete. Returns the owned
+/// result and the bytes it left.
+pub(crate) fn decode_both(
+    dec: &Decoder,
+    bytes: &[u8],
+) -> (Result<Option<Packet>, DecodeError>, BytesMut) {
+    let mut buf = BytesMut::from(bytes);
+    let owned = dec.decode(&mut buf);
+    let borrowed = dec.decode_ref(bytes);
+    match (&owned, &borrowed) {
+        (Ok(Some(p)), Ok(Some((r, used)))) => {
+            assert_eq!(*used, bytes.len() - buf.len(), "frame length differs");
+            let shared = Bytes::copy_from_slice(bytes);
+            // Decoded again from `shared`, so that the conversion shares it.
+            let (again, _) = dec.decode_ref(&shared).unwrap().unwrap();
+            assert_eq!(&again.into_packet(&shared), p, "into_packet differs");
+            assert_eq!(&r.to_packet(), p, "to_packet differs");
+            assert_eq!(r.name(), p.name());
+            views_agree(r, p);
+        }
+        (Ok(None), Ok(None)) => {}
+        (Err(a), Err(b)) => assert_eq!(a, b, "errors differ"),
+        _ => panic!("paths disagree: owned {owned:?}, borrowed {borrowed:?}"),
+    }
+    (owned, buf)
+}
+
+/// The borrowed views read what the owned packet holds.
+fn views_agree(r: &PacketRef<'_>, p: &Packet) {
+    match (r, p) {
+        (PacketRef::Publish(r), Packet::Publish(p)) => {
+            assert_eq!(r.topic.as_str(), p.topic.as_str());
+            assert_eq!(r.payload, &p.payload[..]);
+            assert_eq!(p.properties, r.properties);
+            assert_eq!(
+                r.properties.message_expiry_interval(),
+                p.properties.message_expiry_interval()
+            );
+            assert_eq!(r.properties.topic_alias(), p.properties.topic_alias());
+            let users: Vec<_> = r
+                .properties
+                .user_properties()
+                .map(|(k, v)| (k.to_utf8_str(), v.to_utf8_str()))
+                .collect();
+            assert_eq!(users, p.properties.user_properties().collect::<Vec<_>>());
+            assert_eq!(
+                r.properties.iter().collect::<Vec<_>>(),
+                p.properties.to_vec()
+            );
+        }
+        (PacketRef::Subscribe(r), Packet::Subscribe(p)) => {
+            assert_eq!(r.filters.len(), p.filters.len());
+            assert_eq!(r.filters.iter().len(), p.filters.len());
+            for ((rf, ro), (pf, po)) in r.filters.iter().zip(&p.filters) {
+                assert_eq!(rf.as_str(), pf.as_str());
+                assert_eq!(ro, *po);
+            }
+        }
+        (PacketRef::Unsubscribe(r), Packet::Unsubscribe(p)) => {
+            let list: Vec<&str> = r.filters.iter().map(|f| f.as_str()).collect();
+            let want: Vec<&str> = p.filters.iter().map(|f| f.as_str()).collect();
+            assert_eq!(list, want);
+        }
+        (PacketRef::SubAck(r), Packet::SubAck(p)) => {
+            assert!(r.reason_codes().eq(p.reason_codes.iter().copied()));
+        }
+        (PacketRef::Connect(r), Packet::Connect(p)) => {
+            assert_eq!(r.client_id().as_str(), p.client_id.as_str());
+            assert_eq!(r.keep_alive(), p.keep_alive);
+            assert_eq!(r.clean_start(), p.clean_start);
+            assert_eq!(
+                r.properties().receive_maximum(),
+                p.properties.receive_maximum()
+            );
+            assert_eq!(
+                r.will().map(|w| w.properties.will_delay_interval()),
+                p.will.as_ref().map(|w| w.properties.will_delay_interval())
+            );
+            assert_eq!(
+                r.will().map(|w| (w.topic.as_str(), w.payload)),
+                p.will.as_ref().map(|w| (w.topic.as_str(), &w.payload[..]))
+            );
+            assert_eq!(
+                r.username().map(|u| u.as_str()),
+                p.username.as_ref().map(|u| u.as_str())
+            );
+            assert_eq!(r.password(), p.password.as_deref());
+        }
+        _ => {}
+    }
+}
+
 pub(crate) fn run_case(level: u8, bytes: &[u8]) -> Outcome {
     let v = version(level);
-    let mut buf = BytesMut::from(bytes);
-    match Decoder::new(v).decode(&mut buf) {
+    let (result, buf) = decode_both(&Decoder::new(v), bytes);
+    match result {
         Ok(Some(p)) => {
             assert!(buf.is_empty(), "{} byte(s) left over", buf.len());
             let mut out = BytesMut::new();

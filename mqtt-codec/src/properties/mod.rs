@@ -5,89 +5,20 @@
 //! packet (zero-copy, order preserved, no allocation on decode) and decodes
 //! each [`Property`] on iteration.
 
+pub(crate) mod raw;
+
 use alloc::vec::Vec;
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-use crate::error::{DecodeError, ErrorKind};
-use crate::reader::Reader;
-use crate::string::{self, Utf8Str};
+pub(crate) use raw::Ctx;
+pub use raw::PropertiesRef;
+use raw::{Val, int_getters};
+
+use crate::error::ErrorKind;
+use crate::reader::{Reader, share};
+use crate::string::{Utf8Ref, Utf8Str};
 use crate::varint::{self, VAR_INT_MAX};
-
-/// Where a property section sits: one bit per packet type (plus the will).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Ctx(u16, &'static str);
-
-impl Ctx {
-    pub(crate) const CONNECT: Self = Self(1, "CONNECT");
-    pub(crate) const CONNACK: Self = Self(1 << 1, "CONNACK");
-    pub(crate) const PUBLISH: Self = Self(1 << 2, "PUBLISH");
-    pub(crate) const WILL: Self = Self(1 << 3, "will");
-    pub(crate) const PUBACK: Self = Self(1 << 4, "PUBACK");
-    pub(crate) const PUBREC: Self = Self(1 << 4, "PUBREC");
-    pub(crate) const PUBREL: Self = Self(1 << 4, "PUBREL");
-    pub(crate) const PUBCOMP: Self = Self(1 << 4, "PUBCOMP");
-    pub(crate) const SUBSCRIBE: Self = Self(1 << 5, "SUBSCRIBE");
-    pub(crate) const SUBACK: Self = Self(1 << 6, "SUBACK");
-    pub(crate) const UNSUBSCRIBE: Self = Self(1 << 7, "UNSUBSCRIBE");
-    pub(crate) const UNSUBACK: Self = Self(1 << 8, "UNSUBACK");
-    pub(crate) const DISCONNECT: Self = Self(1 << 9, "DISCONNECT");
-    pub(crate) const AUTH: Self = Self(1 << 10, "AUTH");
-}
-
-const ALL: u16 = 0x7FF;
-const C: u16 = Ctx::CONNECT.0;
-const CA: u16 = Ctx::CONNACK.0;
-const P: u16 = Ctx::PUBLISH.0;
-const W: u16 = Ctx::WILL.0;
-const S: u16 = Ctx::SUBSCRIBE.0;
-const D: u16 = Ctx::DISCONNECT.0;
-const A: u16 = Ctx::AUTH.0;
-const ACKS: u16 = Ctx::PUBACK.0 | CA | Ctx::SUBACK.0 | Ctx::UNSUBACK.0 | D | A;
-
-/// Wire type of a property value (MQTT 2.2.2.2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Wire {
-    Byte,
-    Two,
-    Four,
-    VarInt,
-    Utf8,
-    Binary,
-    Pair,
-}
-
-/// The table of MQTT 2.2.2.2: wire type and the packets allowed to carry each identifier.
-const fn spec(id: u8) -> Option<(Wire, u16)> {
-    Some(match id {
-        0x01 | 0x02 | 0x03 | 0x08 | 0x09 => (
-            match id {
-                0x01 => Wire::Byte,
-                0x02 => Wire::Four,
-                0x09 => Wire::Binary,
-                _ => Wire::Utf8,
-            },
-            P | W,
-        ),
-        0x0B => (Wire::VarInt, P | S),
-        0x11 => (Wire::Four, C | CA | D),
-        0x12 => (Wire::Utf8, CA),
-        0x13 => (Wire::Two, CA),
-        0x15 => (Wire::Utf8, C | CA | A),
-        0x16 => (Wire::Binary, C | CA | A),
-        0x17 | 0x19 => (Wire::Byte, C),
-        0x18 => (Wire::Four, W),
-        0x1A => (Wire::Utf8, CA),
-        0x1C => (Wire::Utf8, CA | D),
-        0x1F => (Wire::Utf8, ACKS),
-        0x21 | 0x22 => (Wire::Two, C | CA),
-        0x23 => (Wire::Two, P),
-        0x24 | 0x25 | 0x28 | 0x29 | 0x2A => (Wire::Byte, CA),
-        0x26 => (Wire::Pair, ALL),
-        0x27 => (Wire::Four, C | CA),
-        _ => return None,
-    })
-}
 
 /// One MQTT 5 property, with the identifier of MQTT 2.2.2.2 noted per variant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,12 +124,13 @@ impl Property {
         }
     }
 
-    /// Value rules: booleans 0 or 1; Receive Maximum, Topic Alias, Maximum
-    /// Packet Size and Subscription Identifier not 0; Response Topic a topic
-    /// name (MQTT-3.3.2-14); strings and binary data at most 65,535 bytes.
+    /// Value rules (shared with the decoder, see `raw::check_val`).
     fn check(&self) -> Result<(), ErrorKind> {
-        let id = self.id();
-        let bad = |value: u32| ErrorKind::InvalidPropertyValue { id, value };
+        raw::check_val(self.id(), &self.as_val())
+    }
+
+    /// The value as it is on the wire, borrowed.
+    fn as_val(&self) -> Val<'_> {
         match self {
             Self::PayloadFormatIndicator(b)
             | Self::RequestProblemInformation(b)
@@ -207,21 +139,60 @@ impl Property {
             | Self::RetainAvailable(b)
             | Self::WildcardSubscriptionAvailable(b)
             | Self::SubscriptionIdentifierAvailable(b)
-            | Self::SharedSubscriptionAvailable(b)
-                if *b > 1 =>
-            {
-                Err(bad(u32::from(*b)))
-            }
-            Self::TopicAlias(0) => Err(ErrorKind::TopicAliasZero),
-            Self::ReceiveMaximum(0) | Self::MaximumPacketSize(0) => Err(bad(0)),
-            Self::SubscriptionIdentifier(v) if *v == 0 || *v > VAR_INT_MAX => Err(bad(*v)),
-            Self::ResponseTopic(t) => {
-                string::check_topic_name(t.as_bytes(), "response topic", false)
-            }
-            Self::CorrelationData(b) | Self::AuthenticationData(b) => {
-                crate::writer::check_len(b, "binary property")
-            }
-            _ => Ok(()),
+            | Self::SharedSubscriptionAvailable(b) => Val::Byte(*b),
+            Self::ServerKeepAlive(v)
+            | Self::ReceiveMaximum(v)
+            | Self::TopicAliasMaximum(v)
+            | Self::TopicAlias(v) => Val::Two(*v),
+            Self::MessageExpiryInterval(v)
+            | Self::SessionExpiryInterval(v)
+            | Self::WillDelayInterval(v)
+            | Self::MaximumPacketSize(v) => Val::Four(*v),
+            Self::SubscriptionIdentifier(v) => Val::Var(*v),
+            Self::ContentType(s)
+            | Self::ResponseTopic(s)
+            | Self::AssignedClientIdentifier(s)
+            | Self::AuthenticationMethod(s)
+            | Self::ResponseInformation(s)
+            | Self::ServerReference(s)
+            | Self::ReasonString(s) => Val::Str(s.as_utf8_ref()),
+            Self::CorrelationData(b) | Self::AuthenticationData(b) => Val::Bin(b),
+            Self::UserProperty(k, v) => Val::Pair(k.as_utf8_ref(), v.as_utf8_ref()),
+        }
+    }
+
+    /// The property `id` with a value read from the wire; strings and
+    /// binary data share `base` when they lie inside it.
+    pub(crate) fn from_val(id: u8, val: Val<'_>, base: &Bytes) -> Self {
+        let s = |v: Utf8Ref<'_>| v.share(base);
+        match (val, id) {
+            (Val::Byte(b), 0x01) => Self::PayloadFormatIndicator(b),
+            (Val::Byte(b), 0x17) => Self::RequestProblemInformation(b),
+            (Val::Byte(b), 0x19) => Self::RequestResponseInformation(b),
+            (Val::Byte(b), 0x24) => Self::MaximumQoS(b),
+            (Val::Byte(b), 0x25) => Self::RetainAvailable(b),
+            (Val::Byte(b), 0x28) => Self::WildcardSubscriptionAvailable(b),
+            (Val::Byte(b), 0x29) => Self::SubscriptionIdentifierAvailable(b),
+            (Val::Byte(b), _) => Self::SharedSubscriptionAvailable(b),
+            (Val::Two(v), 0x13) => Self::ServerKeepAlive(v),
+            (Val::Two(v), 0x21) => Self::ReceiveMaximum(v),
+            (Val::Two(v), 0x22) => Self::TopicAliasMaximum(v),
+            (Val::Two(v), _) => Self::TopicAlias(v),
+            (Val::Four(v), 0x02) => Self::MessageExpiryInterval(v),
+            (Val::Four(v), 0x11) => Self::SessionExpiryInterval(v),
+            (Val::Four(v), 0x18) => Self::WillDelayInterval(v),
+            (Val::Four(v), _) => Self::MaximumPacketSize(v),
+            (Val::Var(v), _) => Self::SubscriptionIdentifier(v),
+            (Val::Str(v), 0x03) => Self::ContentType(s(v)),
+            (Val::Str(v), 0x08) => Self::ResponseTopic(s(v)),
+            (Val::Str(v), 0x12) => Self::AssignedClientIdentifier(s(v)),
+            (Val::Str(v), 0x15) => Self::AuthenticationMethod(s(v)),
+            (Val::Str(v), 0x1A) => Self::ResponseInformation(s(v)),
+            (Val::Str(v), 0x1C) => Self::ServerReference(s(v)),
+            (Val::Str(v), _) => Self::ReasonString(s(v)),
+            (Val::Bin(b), 0x09) => Self::CorrelationData(share(base, b)),
+            (Val::Bin(b), _) => Self::AuthenticationData(share(base, b)),
+            (Val::Pair(k, v), _) => Self::UserProperty(s(k), s(v)),
         }
     }
 
@@ -292,47 +263,6 @@ impl Property {
                 put_str(dst, v);
             }
         }
-    }
-
-    /// Reads one property of wire type `wire` with identifier `id`.
-    fn read(r: &mut Reader<'_>, id: u8, wire: Wire) -> Result<Self, DecodeError> {
-        const F: &str = "property value";
-        Ok(match (wire, id) {
-            (Wire::Byte, 0x01) => Self::PayloadFormatIndicator(r.u8(F)?),
-            (Wire::Byte, 0x17) => Self::RequestProblemInformation(r.u8(F)?),
-            (Wire::Byte, 0x19) => Self::RequestResponseInformation(r.u8(F)?),
-            (Wire::Byte, 0x24) => Self::MaximumQoS(r.u8(F)?),
-            (Wire::Byte, 0x25) => Self::RetainAvailable(r.u8(F)?),
-            (Wire::Byte, 0x28) => Self::WildcardSubscriptionAvailable(r.u8(F)?),
-            (Wire::Byte, 0x29) => Self::SubscriptionIdentifierAvailable(r.u8(F)?),
-            (Wire::Byte, _) => Self::SharedSubscriptionAvailable(r.u8(F)?),
-            (Wire::Two, 0x13) => Self::ServerKeepAlive(r.u16(F)?),
-            (Wire::Two, 0x21) => Self::ReceiveMaximum(r.u16(F)?),
-            (Wire::Two, 0x22) => Self::TopicAliasMaximum(r.u16(F)?),
-            (Wire::Two, _) => Self::TopicAlias(r.u16(F)?),
-            (Wire::Four, 0x02) => Self::MessageExpiryInterval(r.u32(F)?),
-            (Wire::Four, 0x11) => Self::SessionExpiryInterval(r.u32(F)?),
-            (Wire::Four, 0x18) => Self::WillDelayInterval(r.u32(F)?),
-            (Wire::Four, _) => Self::MaximumPacketSize(r.u32(F)?),
-            (Wire::VarInt, _) => {
-                Self::SubscriptionIdentifier(r.var_int("subscription identifier")?)
-            }
-            (Wire::Utf8, 0x03) => Self::ContentType(r.utf8("content type")?),
-            (Wire::Utf8, 0x08) => Self::ResponseTopic(r.utf8("response topic")?),
-            (Wire::Utf8, 0x12) => {
-                Self::AssignedClientIdentifier(r.utf8("assigned client identifier")?)
-            }
-            (Wire::Utf8, 0x15) => Self::AuthenticationMethod(r.utf8("authentication method")?),
-            (Wire::Utf8, 0x1A) => Self::ResponseInformation(r.utf8("response information")?),
-            (Wire::Utf8, 0x1C) => Self::ServerReference(r.utf8("server reference")?),
-            (Wire::Utf8, _) => Self::ReasonString(r.utf8("reason string")?),
-            (Wire::Binary, 0x09) => Self::CorrelationData(r.binary("correlation data")?),
-            (Wire::Binary, _) => Self::AuthenticationData(r.binary("authentication data")?),
-            (Wire::Pair, _) => Self::UserProperty(
-                r.utf8("user property name")?,
-                r.utf8("user property value")?,
-            ),
-        })
     }
 }
 
@@ -405,10 +335,9 @@ impl Properties {
         Ok(Self { raw: out.freeze() })
     }
 
-    /// True when there are none.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.raw.is_empty()
+    /// Wraps a section validated by the decoder.
+    pub(crate) fn from_validated(raw: Bytes) -> Self {
+        Self { raw }
     }
 
     /// The encoded property section without its length prefix.
@@ -417,11 +346,13 @@ impl Properties {
         &self.raw
     }
 
-    /// Encoded size including the Variable Byte Integer length prefix.
+    /// A borrowed view, with the same getters.
     #[must_use]
-    pub fn encoded_len(&self) -> usize {
-        varint::var_int_len(u32::try_from(self.raw.len()).unwrap_or(u32::MAX)) + self.raw.len()
+    pub fn as_properties_ref(&self) -> PropertiesRef<'_> {
+        PropertiesRef::from_validated(&self.raw)
     }
+
+    int_getters!();
 
     /// The properties in wire order.
     ///
@@ -445,6 +376,7 @@ impl Properties {
     #[must_use]
     pub fn iter(&self) -> Iter<'_> {
         Iter {
+            base: &self.raw,
             reader: Reader::new(&self.raw, 0, self.raw.len(), true),
         }
     }
@@ -458,42 +390,59 @@ impl Properties {
     /// The first property with identifier `id` (only that one is read).
     #[must_use]
     pub fn get(&self, id: u8) -> Option<Property> {
-        let at = self.ids().find(|&(i, _)| i == id)?.1;
-        let mut r = Reader::new(&self.raw, at, self.raw.len(), true);
-        let (wire, _) = spec(id)?;
-        r.u8("property identifier").ok()?;
-        Property::read(&mut r, id, wire).ok()
+        raw::find(&self.raw, id).map(|v| Property::from_val(id, v, &self.raw))
     }
 
-    /// Identifiers and their offsets in wire order, without reading the
-    /// values (the section was validated when built, so each value's size
-    /// follows from its wire type).
-    fn ids(&self) -> impl Iterator<Item = (u8, usize)> + '_ {
-        let raw: &[u8] = &self.raw;
-        let mut at = 0usize;
-        core::iter::from_fn(move || {
-            let start = at;
-            let id = *raw.get(at)?;
-            let (wire, _) = spec(id)?;
-            let rest = raw.get(at + 1..)?;
-            let prefixed = |bytes: &[u8]| match bytes {
-                [hi, lo, ..] => 2 + usize::from(u16::from_be_bytes([*hi, *lo])),
-                _ => bytes.len(),
-            };
-            let size = match wire {
-                Wire::Byte => 1,
-                Wire::Two => 2,
-                Wire::Four => 4,
-                Wire::VarInt => rest.iter().position(|b| b & 0x80 == 0)? + 1,
-                Wire::Utf8 | Wire::Binary => prefixed(rest),
-                Wire::Pair => {
-                    let key = prefixed(rest);
-                    key + prefixed(rest.get(key..).unwrap_or_default())
+    /// Replaces the first property with the identifier of `property` by it
+    /// (removing any later ones with that identifier), or appends it; the
+    /// order of the others is kept. The section is re-encoded and checked
+    /// as by [`Properties::from_list`].
+    ///
+    /// ```
+    /// use iot_mqtt_codec::{Properties, Property};
+    /// let mut props = Properties::from_list([
+    ///     Property::ReceiveMaximum(10),
+    ///     Property::TopicAliasMaximum(5),
+    /// ])?;
+    /// props.set(Property::ReceiveMaximum(20))?;
+    /// props.set(Property::MaximumPacketSize(1024))?;
+    /// assert_eq!(props.receive_maximum(), Some(20));
+    /// assert_eq!(props.topic_alias_maximum(), Some(5));
+    /// assert_eq!(props.maximum_packet_size(), Some(1024));
+    /// assert_eq!(props.iter().count(), 3);
+    /// # Ok::<(), iot_mqtt_codec::ErrorKind>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Properties::from_list`]; `self` is unchanged then.
+    pub fn set(&mut self, property: Property) -> Result<(), ErrorKind> {
+        let id = property.id();
+        let mut list = Vec::with_capacity(self.iter().count() + 1);
+        let mut slot = Some(property);
+        for p in self.iter() {
+            if p.id() == id {
+                if let Some(new) = slot.take() {
+                    list.push(new);
                 }
-            };
-            at = at.checked_add(1 + size)?;
-            Some((id, start))
-        })
+            } else {
+                list.push(p);
+            }
+        }
+        list.extend(slot);
+        *self = Self::from_list(list)?;
+        Ok(())
+    }
+
+    /// Removes every property with identifier `id`; returns how many.
+    pub fn remove(&mut self, id: u8) -> usize {
+        let before = self.iter().count();
+        let kept: Vec<Property> = self.iter().filter(|p| p.id() != id).collect();
+        let removed = before - kept.len();
+        if removed > 0 {
+            // Removing entries keeps a valid section valid.
+            *self = Self::from_list(kept).unwrap_or_default();
+        }
+        removed
     }
 
     /// User properties (name, value) in wire order.
@@ -504,160 +453,30 @@ impl Properties {
         })
     }
 
-    /// Whether a property with identifier `id` is present (values are not read).
-    #[must_use]
-    pub fn contains(&self, id: u8) -> bool {
-        self.ids().any(|(i, _)| i == id)
-    }
-
-    /// Subscription identifiers in wire order.
-    pub fn subscription_identifiers(&self) -> impl Iterator<Item = u32> + '_ {
-        self.iter().filter_map(|p| match p {
-            Property::SubscriptionIdentifier(v) => Some(v),
-            _ => None,
-        })
-    }
-
-    /// Message Expiry Interval (0x02).
-    #[must_use]
-    pub fn message_expiry_interval(&self) -> Option<u32> {
-        match self.get(0x02) {
-            Some(Property::MessageExpiryInterval(v)) => Some(v),
-            _ => None,
-        }
-    }
-
-    /// Topic Alias (0x23).
-    #[must_use]
-    pub fn topic_alias(&self) -> Option<u16> {
-        match self.get(0x23) {
-            Some(Property::TopicAlias(v)) => Some(v),
-            _ => None,
-        }
-    }
-
     /// Response Topic (0x08).
     #[must_use]
     pub fn response_topic(&self) -> Option<Utf8Str> {
-        match self.get(0x08) {
-            Some(Property::ResponseTopic(v)) => Some(v),
+        match raw::find(&self.raw, 0x08) {
+            Some(Val::Str(v)) => Some(v.share(&self.raw)),
             _ => None,
         }
-    }
-
-    /// Payload Format Indicator (0x01): 1 means UTF-8 Encoded Character Data.
-    #[must_use]
-    pub fn payload_format_indicator(&self) -> Option<u8> {
-        match self.get(0x01) {
-            Some(Property::PayloadFormatIndicator(v)) => Some(v),
-            _ => None,
-        }
-    }
-
-    /// Maximum Packet Size (0x27): the largest packet the sender of the
-    /// CONNECT or CONNACK accepts (see [`crate::Packet::encode_with_limit`]).
-    #[must_use]
-    pub fn maximum_packet_size(&self) -> Option<u32> {
-        match self.get(0x27) {
-            Some(Property::MaximumPacketSize(v)) => Some(v),
-            _ => None,
-        }
-    }
-
-    /// Session Expiry Interval (0x11).
-    #[must_use]
-    pub fn session_expiry_interval(&self) -> Option<u32> {
-        match self.get(0x11) {
-            Some(Property::SessionExpiryInterval(v)) => Some(v),
-            _ => None,
-        }
-    }
-
-    /// Reads a property section (length prefix included) allowed in `ctx`.
-    pub(crate) fn decode(r: &mut Reader<'_>, ctx: Ctx) -> Result<Self, DecodeError> {
-        let len = r.var_int("property length")?;
-        let start = r.pos();
-        let mut sub = r.sub(len as usize, "properties")?;
-        if len == 0 {
-            return Ok(Self::new());
-        }
-        let mut seen = 0u64;
-        let mut has_auth_method = false;
-        let mut auth_data_at = None;
-        while !sub.is_empty() {
-            let at = sub.pos();
-            let raw_id = sub.var_int("property identifier")?;
-            let id = u8::try_from(raw_id)
-                .ok()
-                .filter(|_| raw_id < 0x80)
-                .ok_or(Reader::err_at(ErrorKind::UnknownProperty(raw_id), at))?;
-            let Some((wire, allowed)) = spec(id) else {
-                return Err(Reader::err_at(ErrorKind::UnknownProperty(raw_id), at));
-            };
-            if allowed & ctx.0 == 0 {
-                return Err(Reader::err_at(
-                    ErrorKind::PropertyNotAllowed { packet: ctx.1, id },
-                    at,
-                ));
-            }
-            let bit = 1u64 << id;
-            let repeatable = id == 0x26 || (id == 0x0B && ctx == Ctx::PUBLISH);
-            if seen & bit != 0 && !repeatable {
-                return Err(Reader::err_at(ErrorKind::DuplicateProperty(id), at));
-            }
-            seen |= bit;
-            let value = Property::read(&mut sub, id, wire)?;
-            value.check().map_err(|k| Reader::err_at(k, at))?;
-            has_auth_method |= id == 0x15;
-            if id == 0x16 {
-                auth_data_at = Some(at);
-            }
-        }
-        // Authentication Data without Authentication Method (MQTT 3.1.2.11.10, 3.2.2.3.18).
-        if let Some(at) = auth_data_at
-            && !has_auth_method
-        {
-            return Err(Reader::err_at(
-                ErrorKind::ProtocolViolation("authentication data without authentication method"),
-                at,
-            ));
-        }
-        Ok(Self {
-            raw: r.slice(start, start + len as usize),
-        })
     }
 
     /// Checks that every property may appear in `ctx` (encode side).
     pub(crate) fn check_ctx(&self, ctx: Ctx) -> Result<(), ErrorKind> {
-        let mut sub_ids = 0;
-        let (mut method, mut data) = (false, false);
-        for (id, _) in self.ids() {
-            let allowed = spec(id).map_or(0, |(_, a)| a);
-            if allowed & ctx.0 == 0 {
-                return Err(ErrorKind::PropertyNotAllowed { packet: ctx.1, id });
-            }
-            if id == 0x0B {
-                sub_ids += 1;
-                if sub_ids > 1 && ctx != Ctx::PUBLISH {
-                    return Err(ErrorKind::DuplicateProperty(id));
-                }
-            }
-            method |= id == 0x15;
-            data |= id == 0x16;
-        }
-        if data && !method {
-            return Err(ErrorKind::ProtocolViolation(
-                "authentication data without authentication method",
-            ));
-        }
-        Ok(())
+        raw::check_ctx(&self.raw, ctx)
     }
 
     /// Writes the length prefix and the properties.
     pub(crate) fn encode(&self, dst: &mut impl BufMut) {
-        crate::writer::put_var_int(dst, self.raw.len());
-        dst.put_slice(&self.raw);
+        encode_section(&self.raw, dst);
     }
+}
+
+/// Writes a property section: its length prefix and the bytes.
+pub(crate) fn encode_section(raw: &[u8], dst: &mut impl BufMut) {
+    crate::writer::put_var_int(dst, raw.len());
+    dst.put_slice(raw);
 }
 
 impl core::fmt::Debug for Properties {
@@ -677,6 +496,7 @@ impl<'a> IntoIterator for &'a Properties {
 /// Iterator over [`Properties`], in wire order; see [`Properties::iter`]
 /// for why it cannot stop at an unreadable property.
 pub struct Iter<'a> {
+    base: &'a Bytes,
     reader: Reader<'a>,
 }
 
@@ -688,8 +508,9 @@ impl Iterator for Iter<'_> {
             return None;
         }
         let id = self.reader.u8("property identifier").ok()?;
-        let (wire, _) = spec(id)?;
-        Property::read(&mut self.reader, id, wire).ok()
+        let (wire, _) = raw::spec(id)?;
+        let val = raw::read_val(&mut self.reader, id, wire).ok()?;
+        Some(Property::from_val(id, val, self.base))
     }
 }
 
