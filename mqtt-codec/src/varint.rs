@@ -64,24 +64,26 @@ pub(crate) fn write(dst: &mut impl BufMut, mut value: u32) {
     }
 }
 
+/// The table of MQTT 1.5.5: each boundary value and its encoding.
+#[cfg(test)]
+pub(crate) const MQTT_1_5_5_TABLE: [(u32, &[u8]); 8] = [
+    (0, &[0x00]),
+    (127, &[0x7F]),
+    (128, &[0x80, 0x01]),
+    (16_383, &[0xFF, 0x7F]),
+    (16_384, &[0x80, 0x80, 0x01]),
+    (2_097_151, &[0xFF, 0xFF, 0x7F]),
+    (2_097_152, &[0x80, 0x80, 0x80, 0x01]),
+    (268_435_455, &[0xFF, 0xFF, 0xFF, 0x7F]),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn mqtt_1_5_5_boundaries() {
-        // The table of section 1.5.5.
-        let cases: [(u32, &[u8]); 8] = [
-            (0, &[0x00]),
-            (127, &[0x7F]),
-            (128, &[0x80, 0x01]),
-            (16_383, &[0xFF, 0x7F]),
-            (16_384, &[0x80, 0x80, 0x01]),
-            (2_097_151, &[0xFF, 0xFF, 0x7F]),
-            (2_097_152, &[0x80, 0x80, 0x80, 0x01]),
-            (268_435_455, &[0xFF, 0xFF, 0xFF, 0x7F]),
-        ];
-        for (value, wire) in cases {
+        for (value, wire) in MQTT_1_5_5_TABLE {
             assert_eq!(read(wire, "v", true), Ok(VarInt::Value(value, wire.len())));
             let mut out = alloc::vec::Vec::new();
             write(&mut out, value);

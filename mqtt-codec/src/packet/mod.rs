@@ -502,17 +502,8 @@ mod tests {
     /// The Remaining Length table of MQTT 1.5.5, behind a first byte.
     #[test]
     fn mqtt_1_5_5_fixed_header_lengths() {
-        let cases: [(usize, &[u8]); 8] = [
-            (0, &[0x00]),
-            (127, &[0x7F]),
-            (128, &[0x80, 0x01]),
-            (16_383, &[0xFF, 0x7F]),
-            (16_384, &[0x80, 0x80, 0x01]),
-            (2_097_151, &[0xFF, 0xFF, 0x7F]),
-            (2_097_152, &[0x80, 0x80, 0x80, 0x01]),
-            (268_435_455, &[0xFF, 0xFF, 0xFF, 0x7F]),
-        ];
-        for (value, wire) in cases {
+        for (value, wire) in crate::varint::MQTT_1_5_5_TABLE {
+            let value = value as usize;
             let (packed, used) = fixed_header(0x30, value);
             assert_eq!(used, 1 + wire.len());
             let bytes = packed.to_le_bytes();
