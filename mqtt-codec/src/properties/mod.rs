@@ -18,7 +18,7 @@ use raw::{Val, int_getters};
 use crate::error::ErrorKind;
 use crate::reader::{Reader, share};
 use crate::string::{Utf8Ref, Utf8Str};
-use crate::varint::{self, VAR_INT_MAX};
+use crate::varint::VAR_INT_MAX;
 
 /// One MQTT 5 property, with the identifier of MQTT 2.2.2.2 noted per variant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,70 +199,12 @@ impl Property {
     /// Encoded size: identifier and value.
     #[must_use]
     pub fn encoded_len(&self) -> usize {
-        1 + match self {
-            Self::PayloadFormatIndicator(_)
-            | Self::RequestProblemInformation(_)
-            | Self::RequestResponseInformation(_)
-            | Self::MaximumQoS(_)
-            | Self::RetainAvailable(_)
-            | Self::WildcardSubscriptionAvailable(_)
-            | Self::SubscriptionIdentifierAvailable(_)
-            | Self::SharedSubscriptionAvailable(_) => 1,
-            Self::ServerKeepAlive(_)
-            | Self::ReceiveMaximum(_)
-            | Self::TopicAliasMaximum(_)
-            | Self::TopicAlias(_) => 2,
-            Self::MessageExpiryInterval(_)
-            | Self::SessionExpiryInterval(_)
-            | Self::WillDelayInterval(_)
-            | Self::MaximumPacketSize(_) => 4,
-            Self::SubscriptionIdentifier(v) => varint::var_int_len(*v),
-            Self::ContentType(s)
-            | Self::ResponseTopic(s)
-            | Self::AssignedClientIdentifier(s)
-            | Self::AuthenticationMethod(s)
-            | Self::ResponseInformation(s)
-            | Self::ServerReference(s)
-            | Self::ReasonString(s) => 2 + s.len(),
-            Self::CorrelationData(b) | Self::AuthenticationData(b) => 2 + b.len(),
-            Self::UserProperty(k, v) => 4 + k.len() + v.len(),
-        }
+        1 + self.as_val().len()
     }
 
     fn encode(&self, dst: &mut impl BufMut) {
-        use crate::writer::{put_prefixed, put_str};
         dst.put_u8(self.id());
-        match self {
-            Self::PayloadFormatIndicator(b)
-            | Self::RequestProblemInformation(b)
-            | Self::RequestResponseInformation(b)
-            | Self::MaximumQoS(b)
-            | Self::RetainAvailable(b)
-            | Self::WildcardSubscriptionAvailable(b)
-            | Self::SubscriptionIdentifierAvailable(b)
-            | Self::SharedSubscriptionAvailable(b) => dst.put_u8(*b),
-            Self::ServerKeepAlive(v)
-            | Self::ReceiveMaximum(v)
-            | Self::TopicAliasMaximum(v)
-            | Self::TopicAlias(v) => dst.put_u16(*v),
-            Self::MessageExpiryInterval(v)
-            | Self::SessionExpiryInterval(v)
-            | Self::WillDelayInterval(v)
-            | Self::MaximumPacketSize(v) => dst.put_u32(*v),
-            Self::SubscriptionIdentifier(v) => varint::write(dst, *v),
-            Self::ContentType(s)
-            | Self::ResponseTopic(s)
-            | Self::AssignedClientIdentifier(s)
-            | Self::AuthenticationMethod(s)
-            | Self::ResponseInformation(s)
-            | Self::ServerReference(s)
-            | Self::ReasonString(s) => put_str(dst, s),
-            Self::CorrelationData(b) | Self::AuthenticationData(b) => put_prefixed(dst, b),
-            Self::UserProperty(k, v) => {
-                put_str(dst, k);
-                put_str(dst, v);
-            }
-        }
+        self.as_val().put(dst);
     }
 }
 

@@ -98,6 +98,39 @@ pub(crate) enum Val<'a> {
     Pair(Utf8Ref<'a>, Utf8Ref<'a>),
 }
 
+impl Val<'_> {
+    /// Encoded size of the value (without the identifier).
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Val::Byte(_) => 1,
+            Val::Two(_) => 2,
+            Val::Four(_) => 4,
+            Val::Var(v) => crate::varint::var_int_len(*v),
+            Val::Str(s) => 2 + s.len(),
+            Val::Bin(b) => 2 + b.len(),
+            Val::Pair(k, v) => 4 + k.len() + v.len(),
+        }
+    }
+
+    /// Writes the value as it goes on the wire (lengths were checked when
+    /// the property was built).
+    pub(crate) fn put(&self, dst: &mut impl bytes::BufMut) {
+        use crate::writer::put_prefixed;
+        match self {
+            Val::Byte(b) => dst.put_u8(*b),
+            Val::Two(v) => dst.put_u16(*v),
+            Val::Four(v) => dst.put_u32(*v),
+            Val::Var(v) => crate::varint::write(dst, *v),
+            Val::Str(s) => put_prefixed(dst, s.as_bytes()),
+            Val::Bin(b) => put_prefixed(dst, b),
+            Val::Pair(k, v) => {
+                put_prefixed(dst, k.as_bytes());
+                put_prefixed(dst, v.as_bytes());
+            }
+        }
+    }
+}
+
 /// The field name of a string or binary property, for errors.
 fn field(id: u8) -> &'static str {
     match id {
