@@ -10,8 +10,12 @@ use crate::error::{DecodeError, ErrorKind};
 use crate::string::{self, Utf8Ref};
 use crate::varint::{self, VarInt};
 
+/// The field name of topic filters, for errors.
+const FILTER: &str = "topic filter";
+
 /// Reads fields from `frame[pos..end]`; offsets in errors count from the
 /// start of the frame.
+#[derive(Clone)]
 pub(crate) struct Reader<'a> {
     frame: &'a [u8],
     pos: usize,
@@ -72,26 +76,32 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The next `N` bytes, read from the region left with one bounds check.
+    #[inline]
+    fn array<const N: usize>(&mut self, field: &'static str) -> Result<[u8; N], DecodeError> {
+        let window = self.frame.get(self.pos..self.end).unwrap_or_default();
+        match window.first_chunk::<N>() {
+            Some(bytes) => {
+                self.pos += N;
+                Ok(*bytes)
+            }
+            None => Err(self.err(ErrorKind::UnexpectedEnd { field })),
+        }
+    }
+
     #[inline]
     pub(crate) fn u8(&mut self, field: &'static str) -> Result<u8, DecodeError> {
-        let b = self.take(1, field)?;
-        Ok(b.first().copied().unwrap_or_default())
+        self.array::<1>(field).map(|[b]| b)
     }
 
     #[inline]
     pub(crate) fn u16(&mut self, field: &'static str) -> Result<u16, DecodeError> {
-        match *self.take(2, field)? {
-            [a, b] => Ok(u16::from_be_bytes([a, b])),
-            _ => Err(self.err(ErrorKind::UnexpectedEnd { field })),
-        }
+        self.array(field).map(u16::from_be_bytes)
     }
 
     #[inline]
     pub(crate) fn u32(&mut self, field: &'static str) -> Result<u32, DecodeError> {
-        match *self.take(4, field)? {
-            [a, b, c, d] => Ok(u32::from_be_bytes([a, b, c, d])),
-            _ => Err(self.err(ErrorKind::UnexpectedEnd { field })),
-        }
+        self.array(field).map(u32::from_be_bytes)
     }
 
     #[inline]
@@ -106,19 +116,54 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A two-byte length, then that many bytes (the shape of Binary Data
+    /// and UTF-8 Encoded Strings), with one look at the region left. A
+    /// missing length is an error at the current position, missing bytes
+    /// one just after the length.
+    #[inline]
+    pub(crate) fn prefixed(&mut self, field: &'static str) -> Result<&'a [u8], DecodeError> {
+        let window = self.frame.get(self.pos..self.end).unwrap_or_default();
+        let Some((len, rest)) = window.split_first_chunk::<2>() else {
+            return Err(self.err(ErrorKind::UnexpectedEnd { field }));
+        };
+        let len = usize::from(u16::from_be_bytes(*len));
+        match rest.get(..len) {
+            Some(bytes) => {
+                self.pos += 2 + len;
+                Ok(bytes)
+            }
+            None => Err(Self::err_at(
+                ErrorKind::UnexpectedEnd { field },
+                self.pos + 2,
+            )),
+        }
+    }
+
+    /// A property identifier: a Variable Byte Integer, one byte for every
+    /// identifier MQTT 5 defines (all below 0x80), read as such first.
+    #[inline]
+    pub(crate) fn property_id(&mut self) -> Result<u32, DecodeError> {
+        let window = self.frame.get(self.pos..self.end).unwrap_or_default();
+        match window.first() {
+            Some(&id) if id < 0x80 => {
+                self.pos += 1;
+                Ok(u32::from(id))
+            }
+            _ => self.var_int("property identifier"),
+        }
+    }
+
     /// Binary Data (MQTT 1.5.6): two-byte length, then the bytes.
     #[inline]
     pub(crate) fn binary(&mut self, field: &'static str) -> Result<&'a [u8], DecodeError> {
-        let len = self.u16(field)?;
-        self.take(usize::from(len), field)
+        self.prefixed(field)
     }
 
     /// UTF-8 Encoded String (MQTT 1.5.4), validated.
     #[inline]
     pub(crate) fn utf8(&mut self, field: &'static str) -> Result<Utf8Ref<'a>, DecodeError> {
-        let len = self.u16(field)?;
-        let start = self.pos;
-        let raw = self.take(usize::from(len), field)?;
+        let start = self.pos + 2;
+        let raw = self.prefixed(field)?;
         string::validate(raw, field).map_err(|k| Self::err_at(k, start))?;
         Ok(Utf8Ref::from_validated(raw))
     }
@@ -129,9 +174,8 @@ impl<'a> Reader<'a> {
     #[inline]
     pub(crate) fn topic_name(&mut self, field: &'static str) -> Result<Utf8Ref<'a>, DecodeError> {
         let at = self.pos;
-        let len = self.u16(field)?;
-        let start = self.pos;
-        let raw = self.take(usize::from(len), field)?;
+        let start = at + 2;
+        let raw = self.prefixed(field)?;
         string::validate_topic_name(raw, field).map_err(|k| {
             let offset = if matches!(k, ErrorKind::InvalidTopicName { .. }) {
                 at
@@ -141,6 +185,27 @@ impl<'a> Reader<'a> {
             Self::err_at(k, offset)
         })?;
         Ok(Utf8Ref::from_validated(raw))
+    }
+
+    /// A topic filter (SUBSCRIBE, UNSUBSCRIBE): a UTF-8 Encoded String
+    /// with the filter rules of MQTT 4.7.1 and, under MQTT 5, of shared
+    /// subscriptions (4.8.2). Returns whether it is shared. String errors
+    /// point after the length prefix, filter errors at it.
+    #[inline]
+    pub(crate) fn topic_filter(&mut self) -> Result<bool, DecodeError> {
+        let at = self.pos;
+        let raw = self.prefixed(FILTER)?;
+        if string::is_plain_topic_filter(raw, self.v5) {
+            return Ok(false);
+        }
+        Self::topic_filter_rules(raw, at, self.v5)
+    }
+
+    /// Every rule of a topic filter, in order, with its error.
+    #[inline(never)]
+    fn topic_filter_rules(raw: &[u8], at: usize, v5: bool) -> Result<bool, DecodeError> {
+        string::validate(raw, FILTER).map_err(|k| Self::err_at(k, at + 2))?;
+        string::check_topic_filter(raw, v5).map_err(|k| Self::err_at(k, at))
     }
 
     /// A region of `len` bytes: the returned reader cannot read past it, and

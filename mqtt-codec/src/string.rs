@@ -350,6 +350,58 @@ pub(crate) fn is_plain_topic_name(bytes: &[u8]) -> bool {
     !bytes.is_empty() && special & HI == 0
 }
 
+/// Whether a topic filter read from the wire passes every rule of
+/// [`validate`] and [`check_topic_filter`], for the usual filter: not a
+/// shared subscription (`$share/...` under MQTT 5 returns `false`). One
+/// pass eight bytes at a time folds the high bits and U+0000 (as
+/// [`validate`]) and finds the wildcards, each checked where it is (as
+/// [`check_topic_filter`]). `false` says only "take the full rules", which
+/// name the error.
+#[inline]
+pub(crate) fn is_plain_topic_filter(bytes: &[u8], v5: bool) -> bool {
+    const PLUS: u64 = LO * b'+' as u64;
+    const HASH: u64 = LO * b'#' as u64;
+    if bytes.is_empty() || (v5 && bytes.starts_with(b"$share/")) {
+        return false;
+    }
+    // A wildcard at `i` fills its level; `#` also ends the filter.
+    let alone = |i: usize| {
+        let before = i == 0 || bytes.get(i.wrapping_sub(1)) == Some(&b'/');
+        match bytes.get(i + 1) {
+            None => before,
+            Some(&next) => before && next == b'/' && bytes.get(i) == Some(&b'+'),
+        }
+    };
+    let (mut high, mut nul, mut ok) = (0u64, 0u64, true);
+    let mut step = |base: usize, w: u64| {
+        high |= w;
+        nul |= zero_bytes(w);
+        let mut hits = zero_bytes(w ^ PLUS) | zero_bytes(w ^ HASH);
+        while hits != 0 {
+            ok &= alone(base + (hits.trailing_zeros() / 8) as usize);
+            hits &= hits - 1;
+        }
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        step(
+            base,
+            <[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes),
+        );
+        base += 8;
+    }
+    if !chunks.remainder().is_empty() {
+        // The last eight bytes (a wildcard seen twice is checked twice), or
+        // the few there are, padded with `a`.
+        match bytes.last_chunk::<8>() {
+            Some(last) => step(bytes.len() - 8, u64::from_le_bytes(*last)),
+            None => step(0, padded(bytes, b'a')),
+        }
+    }
+    ok && nul & HI == 0 && (high & HI == 0 || core::str::from_utf8(bytes).is_ok())
+}
+
 fn check_text(bytes: &[u8], field: &'static str) -> Result<(), ErrorKind> {
     if has_any(bytes, 0, 0) {
         return Err(ErrorKind::NullCharacter { field });
@@ -584,6 +636,43 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The one-pass filter test accepts exactly what the full rules
+    /// ([`validate`] then [`check_topic_filter`]) accept: every filter of up
+    /// to 5 characters over `a / + #`, U+0000, `é` and a byte that is never
+    /// UTF-8, after prefixes that move it across word borders.
+    #[test]
+    fn mqtt_4_7_1_plain_filter_test_agrees_with_the_rules() {
+        let full = |f: &[u8], v5: bool| {
+            validate(f, "topic filter").is_ok() && check_topic_filter(f, v5) == Ok(false)
+        };
+        let alphabet: [&[u8]; 7] = [b"a", b"/", b"+", b"#", b"\0", "\u{e9}".as_bytes(), b"\xff"];
+        for len in 0..=5u32 {
+            for code in 0..7usize.pow(len) {
+                let mut f = Vec::new();
+                let mut c = code;
+                for _ in 0..len {
+                    f.extend_from_slice(alphabet[c % 7]);
+                    c /= 7;
+                }
+                for prefix in [&b""[..], b"abc/", b"abcdefg/", b"abcdefghijklmno"] {
+                    let mut long = prefix.to_vec();
+                    long.extend_from_slice(&f);
+                    for v5 in [false, true] {
+                        if is_plain_topic_filter(&long, v5) {
+                            assert!(full(&long, v5), "{long:?}");
+                        } else if !(v5 && long.starts_with(b"$share/")) {
+                            assert!(!full(&long, v5), "{long:?}");
+                        }
+                    }
+                }
+            }
+        }
+        // Shared subscriptions take the full rules under MQTT 5 only.
+        assert!(!is_plain_topic_filter(b"$share/g/a", true));
+        assert!(is_plain_topic_filter(b"$share/g/a", false));
+        assert!(!is_plain_topic_filter(b"", false));
     }
 
     #[test]

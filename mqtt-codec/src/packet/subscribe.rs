@@ -107,13 +107,12 @@ impl Subscribe {
         let raw = r.rest();
         let mut len = 0;
         while !r.is_empty() {
-            let at = r.pos();
-            let filter = r.utf8("topic filter")?;
-            let shared = string::check_topic_filter(filter.as_bytes(), v5)
-                .map_err(|k| Reader::err_at(k, at))?;
+            let shared = r.topic_filter()?;
             let opt_at = r.pos();
             let byte = r.u8("subscription options")?;
-            parse_options(byte, v5, shared).map_err(|k| Reader::err_at(k, opt_at))?;
+            if !options_ok(byte, v5, shared) {
+                parse_options(byte, v5, shared).map_err(|k| Reader::err_at(k, opt_at))?;
+            }
             len += 1;
         }
         Ok(SubscribeRef {
@@ -282,6 +281,17 @@ impl<'a> Iterator for Subscriptions<'a> {
 
 impl ExactSizeIterator for Subscriptions<'_> {}
 
+/// Whether [`parse_options`] accepts `byte`, without building the options
+/// or an error: the test of the decode loop.
+#[inline]
+fn options_ok(byte: u8, v5: bool, shared: bool) -> bool {
+    let reserved = if v5 { 0b1100_0000 } else { 0b1111_1100 };
+    byte & reserved == 0
+        && byte & 0b11 != 0b11
+        && byte & 0b11_0000 != 0b11_0000
+        && !(shared && byte & 0b100 != 0)
+}
+
 /// Subscription options byte. 3.1.1: bits 7-2 reserved, QoS 0-2
 /// (MQTT-3-8.3-4 of 3.1.1). 5.0: bits 7-6 reserved (MQTT-3.8.3-5), QoS 0-2,
 /// Retain Handling 0-2, No Local not on a shared subscription (MQTT-3.8.3-4).
@@ -313,4 +323,27 @@ fn parse_options(byte: u8, v5: bool, shared: bool) -> Result<SubscriptionOptions
         retain_as_published: byte & 0b1000 != 0,
         retain_handling,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The decode loop's quick test accepts exactly the option bytes that
+    /// the full rules of MQTT 3.8.3.1 accept, for every byte, version and
+    /// kind of subscription.
+    #[test]
+    fn mqtt_3_8_3_1_options_quick_test_agrees_with_the_rules() {
+        for byte in 0..=u8::MAX {
+            for v5 in [false, true] {
+                for shared in [false, true] {
+                    assert_eq!(
+                        options_ok(byte, v5, shared),
+                        parse_options(byte, v5, shared).is_ok(),
+                        "{byte:#04x} v5={v5} shared={shared}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -43,14 +43,11 @@ impl Unsubscribe {
     }
 
     pub(crate) fn decode_ref<'a>(r: &mut Reader<'a>) -> Result<UnsubscribeRef<'a>, DecodeError> {
-        let v5 = r.is_v5();
         let (packet_id, properties) = super::read_list_header(r, Ctx::UNSUBSCRIBE, "UNSUBSCRIBE")?;
         let raw = r.rest();
         let mut len = 0;
         while !r.is_empty() {
-            let at = r.pos();
-            let filter = r.utf8("topic filter")?;
-            string::check_topic_filter(filter.as_bytes(), v5).map_err(|k| Reader::err_at(k, at))?;
+            r.topic_filter()?;
             len += 1;
         }
         Ok(UnsubscribeRef {

@@ -235,6 +235,48 @@ pub(crate) fn find(raw: &[u8], id: u8) -> Option<Val<'_>> {
     read_val(&mut r, id, wire).ok()
 }
 
+/// [`spec`] for every identifier below 0x80, looked up with one load
+/// instead of a chain of jumps.
+#[expect(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an index out of bounds fails the build"
+)]
+const SPEC: [Option<(Wire, u16)>; 0x80] = {
+    let mut table = [None; 0x80];
+    let mut id = 0;
+    while id < 0x80 {
+        table[id as usize] = spec(id);
+        id += 1;
+    }
+    table
+};
+
+/// Reads one value of wire type `wire` for identifier `id` and tells
+/// whether [`check_val`] accepts it, without building the value: the test
+/// of the decode loop (a `false` is then read again for its error).
+#[inline]
+fn read_ok(r: &mut Reader<'_>, id: u8, wire: Wire) -> Result<bool, DecodeError> {
+    const F: &str = "property value";
+    Ok(match wire {
+        Wire::Byte => r.u8(F)? <= 1,
+        Wire::Two => r.u16(F)? != 0 || (id != 0x21 && id != 0x23),
+        Wire::Four => r.u32(F)? != 0 || id != 0x27,
+        // At most four bytes: never above VAR_INT_MAX.
+        Wire::VarInt => r.var_int("subscription identifier")? != 0,
+        Wire::Utf8 => {
+            let text = r.utf8(field(id))?;
+            id != 0x08 || string::check_topic_name(text.as_bytes(), "", false).is_ok()
+        }
+        // A two-byte length: never over 65,535 bytes.
+        Wire::Binary => r.binary(field(id)).map(|_| true)?,
+        Wire::Pair => {
+            r.utf8("user property name")?;
+            r.utf8("user property value")?;
+            true
+        }
+    })
+}
+
 /// Reads and validates a property section (length prefix included) allowed
 /// in `ctx`; returns the section without its prefix.
 #[inline]
@@ -245,19 +287,25 @@ pub(crate) fn decode<'a>(r: &mut Reader<'a>, ctx: Ctx) -> Result<&'a [u8], Decod
     if len == 0 {
         return Ok(&[]);
     }
+    // User Property may repeat, and Subscription Identifier in a PUBLISH.
+    let repeatable = (1u64 << 0x26)
+        | if ctx.0 == Ctx::PUBLISH.0 {
+            1 << 0x0B
+        } else {
+            0
+        };
     let mut seen = 0u64;
-    let mut has_auth_method = false;
-    let mut auth_data_at = None;
     while !sub.is_empty() {
         let at = sub.pos();
-        let raw_id = sub.var_int("property identifier")?;
-        let id = u8::try_from(raw_id)
+        let raw_id = sub.property_id()?;
+        let known = usize::try_from(raw_id)
             .ok()
-            .filter(|_| raw_id < 0x80)
-            .ok_or(Reader::err_at(ErrorKind::UnknownProperty(raw_id), at))?;
-        let Some((wire, allowed)) = spec(id) else {
+            .and_then(|i| SPEC.get(i).copied().flatten());
+        let Some((wire, allowed)) = known else {
             return Err(Reader::err_at(ErrorKind::UnknownProperty(raw_id), at));
         };
+        // Every known identifier is below 0x80 (and below 64).
+        let id = (raw_id & 0x7F) as u8;
         if allowed & ctx.0 == 0 {
             return Err(Reader::err_at(
                 ErrorKind::PropertyNotAllowed { packet: ctx.1, id },
@@ -265,28 +313,29 @@ pub(crate) fn decode<'a>(r: &mut Reader<'a>, ctx: Ctx) -> Result<&'a [u8], Decod
             ));
         }
         let bit = 1u64 << id;
-        let repeatable = id == 0x26 || (id == 0x0B && ctx == Ctx::PUBLISH);
-        if seen & bit != 0 && !repeatable {
+        if seen & bit & !repeatable != 0 {
             return Err(Reader::err_at(ErrorKind::DuplicateProperty(id), at));
         }
         seen |= bit;
-        let value = read_val(&mut sub, id, wire)?;
-        check_val(id, &value).map_err(|k| Reader::err_at(k, at))?;
-        has_auth_method |= id == 0x15;
-        if id == 0x16 {
-            auth_data_at = Some(at);
+        let value_at = sub.clone();
+        if !read_ok(&mut sub, id, wire)? {
+            let mut again = value_at;
+            let value = read_val(&mut again, id, wire)?;
+            check_val(id, &value).map_err(|k| Reader::err_at(k, at))?;
         }
     }
+    let section = sub.region(start);
     // Authentication Data without Authentication Method (MQTT 3.1.2.11.10, 3.2.2.3.18).
-    if let Some(at) = auth_data_at
-        && !has_auth_method
-    {
+    if seen & (1 << 0x16) != 0 && seen & (1 << 0x15) == 0 {
+        let at = ids(section)
+            .find(|&(id, _)| id == 0x16)
+            .map_or(0, |(_, at)| at);
         return Err(Reader::err_at(
             ErrorKind::ProtocolViolation("authentication data without authentication method"),
-            at,
+            start + at,
         ));
     }
-    Ok(sub.region(start))
+    Ok(section)
 }
 
 /// Reads the length prefix and the section of a property section that was
