@@ -4,7 +4,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::error::DecodeError;
 use crate::fixed_header::FixedHeader;
-use crate::packet::{Packet, PacketRef};
+use crate::packet::{Packet, PacketRef, Publish};
 use crate::types::ProtocolVersion;
 
 /// The largest packet MQTT can express: 1 + 4 + 268,435,455 bytes.
@@ -224,6 +224,12 @@ impl Decoder {
         };
         let used = h.frame_len();
         let frame = src.get(..used).unwrap_or_default();
+        if h.packet_type() == 3 {
+            // The frequent packet, without the call through the dispatch
+            // (PUBLISH goes both ways: no direction rule, MQTT 2.1.2).
+            return Publish::decode_ref(h.flags(), frame, h.header_len(), self)
+                .map(|p| Some((PacketRef::Publish(p), used)));
+        }
         PacketRef::decode_body(frame, h, self).map(|p| Some((p, used)))
     }
 
