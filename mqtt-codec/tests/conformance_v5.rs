@@ -375,3 +375,57 @@ fn connect_level_decides_its_version() {
     // The same PUBACK reads differently by version: reason byte is trailing in 3.1.1.
     rejected(4, "4003000110");
 }
+
+/// Where the errors of a SUBSCRIBE list point (the decoder's offset
+/// convention: string errors just after the length prefix, filter errors
+/// at it, option errors at the options byte), for the one-pass filter test
+/// and its full rules alike: a wildcard not alone in its level
+/// (MQTT-4.7.1-2), a filter that is not UTF-8 (MQTT-1.5.4-1), reserved
+/// option bits (MQTT-3.8.3-5), No Local on a shared subscription
+/// (MQTT-3.8.3-4). Fixed header 2 bytes, packet identifier 2, property
+/// length 1: the first filter's prefix is at offset 5.
+#[test]
+fn mqtt_3_8_3_subscribe_error_offsets() {
+    let e = rejected(V5, &frame(0x82, &format!("0001 00 {} 01", s("a/b+"))));
+    assert!(matches!(e.kind(), ErrorKind::InvalidTopicFilter { .. }));
+    assert_eq!(e.offset(), 5);
+    let e = rejected(V5, &frame(0x82, "0001 00 0002c328 01"));
+    assert!(matches!(e.kind(), ErrorKind::InvalidUtf8 { .. }));
+    assert_eq!(e.offset(), 7);
+    // Second filter: 5 + 2 + 3 + 1 = 11; its options byte at 11 + 2 + 3.
+    let e = rejected(
+        V5,
+        &frame(0x82, &format!("0001 00 {} 01 {} c1", s("a/#"), s("b/+"))),
+    );
+    assert!(matches!(e.kind(), ErrorKind::InvalidValue { .. }));
+    assert_eq!(e.offset(), 16);
+    let e = rejected(V5, &frame(0x82, &format!("0001 00 {} 05", s("$share/g/a"))));
+    assert!(matches!(e.kind(), ErrorKind::ProtocolViolation(_)));
+    assert_eq!(e.offset(), 5 + 2 + 10);
+    // The same filter is a plain one under 3.1.1, where No Local does not exist.
+    let e = rejected(4, &frame(0x82, &format!("0001 {} 05", s("$share/g/a"))));
+    assert!(matches!(e.kind(), ErrorKind::InvalidValue { .. }));
+}
+
+/// Where the errors of a property section point: at the identifier of the
+/// property at fault. Authentication Data without Authentication Method
+/// (MQTT 3.1.2.11.10) in a CONNECT whose property length is at offset 12
+/// (fixed header 2, protocol name 6, level, flags, keep alive 2), so the
+/// identifier is at 13; a Response Topic with a wildcard (MQTT-3.3.2-14)
+/// and a Topic Alias of 0 (MQTT-3.3.2-8) in a PUBLISH with topic "a/b"
+/// (fixed header 2, topic 5, property length 1: the identifier at 8).
+#[test]
+fn mqtt_2_2_2_property_error_offsets() {
+    let e = rejected(V5, &connect_with_props("16 0001 aa"));
+    assert!(matches!(e.kind(), ErrorKind::ProtocolViolation(_)));
+    assert_eq!(e.offset(), 13);
+    // After a property that is fine (Session Expiry Interval, 5 bytes).
+    let e = rejected(V5, &connect_with_props("11 0000000a 16 0001 aa"));
+    assert_eq!(e.offset(), 18);
+    let e = rejected(V5, &publish_with_props(&format!("08 {}", s("a/+"))));
+    assert!(matches!(e.kind(), ErrorKind::InvalidTopicName { .. }));
+    assert_eq!(e.offset(), 8);
+    let e = rejected(V5, &publish_with_props("23 0000"));
+    assert_eq!(e.kind(), ErrorKind::TopicAliasZero);
+    assert_eq!(e.offset(), 8);
+}
