@@ -272,6 +272,16 @@ pub(crate) fn validate(bytes: &[u8], field: &'static str) -> Result<(), ErrorKin
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
 
+/// `v` with a zero byte exactly where `v` holds `+` (0x2B) or `#` (0x23):
+/// the two differ only in bit 3, so setting that bit in every byte leaves
+/// one value to compare with, one test instead of two.
+#[inline]
+fn wildcards(v: u64) -> u64 {
+    const BIT3: u64 = LO * 0x08;
+    const PLUS: u64 = LO * b'+' as u64;
+    (v | BIT3) ^ PLUS
+}
+
 /// 0x80 in exactly the bytes of `v` that are zero, 0 elsewhere (no carry
 /// crosses a byte: `(b & 0x7F) + 0x7F` is at most 0xFE).
 #[inline]
@@ -308,13 +318,11 @@ pub(crate) fn validate_topic_name(bytes: &[u8], field: &'static str) -> Result<(
 /// U+0000, `+` or `#`. The tail is padded with `a`.
 #[inline]
 fn scan_topic(bytes: &[u8]) -> (bool, bool) {
-    const PLUS: u64 = LO * b'+' as u64;
-    const HASH: u64 = LO * b'#' as u64;
     let zero_byte = |v: u64| v.wrapping_sub(LO) & !v;
     let (mut high, mut special) = (0u64, 0u64);
     let mut step = |w: u64| {
         high |= w;
-        special |= zero_byte(w) | zero_byte(w ^ PLUS) | zero_byte(w ^ HASH);
+        special |= zero_byte(w) | zero_byte(wildcards(w));
     };
     let mut chunks = bytes.chunks_exact(8);
     for chunk in &mut chunks {
@@ -335,11 +343,9 @@ fn scan_topic(bytes: &[u8]) -> (bool, bool) {
 /// builds an error.
 #[inline]
 pub(crate) fn is_plain_topic_name(bytes: &[u8]) -> bool {
-    const PLUS: u64 = LO * b'+' as u64;
-    const HASH: u64 = LO * b'#' as u64;
     let zero_byte = |v: u64| v.wrapping_sub(LO) & !v;
     let mut special = 0u64;
-    let mut step = |w: u64| special |= zero_byte(w ^ PLUS) | zero_byte(w ^ HASH);
+    let mut step = |w: u64| special |= zero_byte(wildcards(w));
     let mut chunks = bytes.chunks_exact(8);
     for chunk in &mut chunks {
         step(<[u8; 8]>::try_from(chunk).map_or(0, u64::from_le_bytes));
@@ -359,8 +365,6 @@ pub(crate) fn is_plain_topic_name(bytes: &[u8]) -> bool {
 /// name the error.
 #[inline]
 pub(crate) fn is_plain_topic_filter(bytes: &[u8], v5: bool) -> bool {
-    const PLUS: u64 = LO * b'+' as u64;
-    const HASH: u64 = LO * b'#' as u64;
     if bytes.is_empty() || (v5 && bytes.starts_with(b"$share/")) {
         return false;
     }
@@ -376,7 +380,7 @@ pub(crate) fn is_plain_topic_filter(bytes: &[u8], v5: bool) -> bool {
     let mut step = |base: usize, w: u64| {
         high |= w;
         nul |= zero_bytes(w);
-        let mut hits = zero_bytes(w ^ PLUS) | zero_bytes(w ^ HASH);
+        let mut hits = zero_bytes(wildcards(w));
         while hits != 0 {
             ok &= alone(base + (hits.trailing_zeros() / 8) as usize);
             hits &= hits - 1;
@@ -525,10 +529,8 @@ pub(crate) fn check_topic_filter(filter: &[u8], shared: bool) -> Result<bool, Er
         }
         Ok(())
     };
-    const PLUS: u64 = LO * b'+' as u64;
-    const HASH: u64 = LO * b'#' as u64;
     let visit = |base: usize, w: u64| {
-        let mut hits = zero_bytes(w ^ PLUS) | zero_bytes(w ^ HASH);
+        let mut hits = zero_bytes(wildcards(w));
         while hits != 0 {
             check(base + (hits.trailing_zeros() / 8) as usize)?;
             hits &= hits - 1;
@@ -673,6 +675,34 @@ mod tests {
         assert!(!is_plain_topic_filter(b"$share/g/a", true));
         assert!(is_plain_topic_filter(b"$share/g/a", false));
         assert!(!is_plain_topic_filter(b"", false));
+    }
+
+    /// `wildcards` zeroes exactly the bytes that are `+` or `#`: every
+    /// byte value at every position, next to every other byte value.
+    #[test]
+    fn wildcards_zeroes_exactly_plus_and_hash() {
+        for at in 0..8 {
+            for byte in 0..=u8::MAX {
+                for other in [0u8, b'#', b'+', b'a', 0x7F, 0x80, 0xFF] {
+                    let mut w = [other; 8];
+                    w[at] = byte;
+                    let got = zero_bytes(wildcards(u64::from_le_bytes(w))).to_le_bytes();
+                    for (k, g) in got.iter().enumerate() {
+                        let want = if w[k] == b'+' || w[k] == b'#' {
+                            0x80
+                        } else {
+                            0
+                        };
+                        assert_eq!(*g, want, "{w:?}");
+                    }
+                    assert_eq!(
+                        is_plain_topic_name(&w),
+                        !w.contains(&b'+') && !w.contains(&b'#'),
+                        "{w:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
