@@ -618,3 +618,42 @@ impl PartialEq<PropertiesRef<'_>> for Properties {
         self.as_bytes() == other.raw
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The decode loop's quick test (`read_ok`) accepts exactly the values
+    /// `check_val` accepts (MQTT 2.2.2.2 and the value rules of 3.1.2.11,
+    /// 3.2.2.3, 3.3.2.3), for every identifier and the values at the edges
+    /// of its rules; the table agrees with `spec`.
+    #[test]
+    fn mqtt_2_2_2_2_quick_value_test_agrees_with_the_rules() {
+        let samples = |wire: Wire| -> Vec<Vec<u8>> {
+            match wire {
+                Wire::Byte => vec![vec![0], vec![1], vec![2], vec![0xFF]],
+                Wire::Two => vec![vec![0, 0], vec![0, 1], vec![0xFF, 0xFF]],
+                Wire::Four => vec![vec![0; 4], vec![0, 0, 0, 1], vec![0xFF; 4]],
+                Wire::VarInt => vec![vec![0], vec![1], vec![0xFF, 0xFF, 0xFF, 0x7F]],
+                Wire::Utf8 => ["", "a", "a/b", "a/+", "#", "+/#"]
+                    .iter()
+                    .map(|t| [&[0, t.len() as u8][..], t.as_bytes()].concat())
+                    .collect(),
+                Wire::Binary => vec![vec![0, 0], vec![0, 1, 0xAA]],
+                Wire::Pair => vec![vec![0, 0, 0, 0], vec![0, 1, b'k', 0, 1, b'v']],
+            }
+        };
+        for id in 0..0x80u8 {
+            assert_eq!(SPEC[usize::from(id)], spec(id), "{id:#04x}");
+            let Some((wire, _)) = spec(id) else { continue };
+            for value in samples(wire) {
+                let mut quick = Reader::new(&value, 0, value.len(), true);
+                let mut full = Reader::new(&value, 0, value.len(), true);
+                let ok = read_ok(&mut quick, id, wire).unwrap();
+                let val = read_val(&mut full, id, wire).unwrap();
+                assert_eq!(ok, check_val(id, &val).is_ok(), "{id:#04x} {value:?}");
+                assert_eq!(quick.pos(), full.pos(), "{id:#04x} {value:?}");
+            }
+        }
+    }
+}
