@@ -2,7 +2,7 @@
 //! look-up of the whole topic, then the wildcard trie.
 
 use super::{Head, MatchSlice, Place, SharedGroup, SubscriptionIndex};
-use crate::index::trie::{Node, ROOT, step, unstep};
+use crate::index::trie::{Node, ROOT, mix, step, unstep};
 use crate::index::{NONE, PLUS, idx, level_at, prev_level_start};
 
 /// How many topic levels [`SubscriptionIndex::for_each_match`] resolves to
@@ -87,11 +87,15 @@ impl<T> SubscriptionIndex<T> {
             // Path keys come from the topic alone, so each node's literal
             // probe is issued before (and does not wait on) the read of the
             // node itself; the node read only reports `#` and finds `+`.
+            // A path key adds one mix per level, the same for every node of
+            // the level: computed once here, not per node.
             let child_depth = depth_key(depth + 1);
+            let literal_mix = id.map(|id| (id, mix(id, child_depth)));
+            let plus_mix = mix(PLUS, child_depth);
             let mut next = Frontier::empty();
             for &(node, key) in cur.nodes() {
-                if let Some(id) = id {
-                    let key = step(key, id, child_depth);
+                if let Some((id, m)) = literal_mix {
+                    let key = key.wrapping_add(m);
                     if let Some(c) = trie.child(key, node, id)
                         && !next.push(c, key)
                     {
@@ -103,7 +107,7 @@ impl<T> SubscriptionIndex<T> {
                     // `{path}/#` matches everything below `{path}`.
                     self.report_hash(n, f);
                     if n.plus != NONE {
-                        let key = step(key, PLUS, child_depth);
+                        let key = key.wrapping_add(plus_mix);
                         if !next.push(n.plus, key) {
                             self.visit_wild(n.plus, key, depth + 1, next_pos, topic, ids, f);
                         }
