@@ -14,9 +14,26 @@ const CACHED_LEVELS: usize = 16;
 const UNRESOLVED: u32 = PLUS;
 
 /// Interned ids of a topic's first levels; `NONE` for a level that is not
-/// interned (no filter has it, so no literal edge can match it).
+/// interned (no filter has it, so no literal edge can match it). Also
+/// where each of those levels ends, so the walk does not split the topic a
+/// second time.
 struct LevelIds {
     ids: [u32; CACHED_LEVELS],
+    /// Start of the next level (`topic.len() + 1` after the last one);
+    /// 0 for a level past the ones split.
+    next: [usize; CACHED_LEVELS],
+}
+
+impl LevelIds {
+    /// Level number `depth` of `topic`, which starts at `pos`, and where the
+    /// next one starts.
+    #[inline]
+    fn level<'t>(&self, topic: &'t str, depth: usize, pos: usize) -> (&'t str, usize) {
+        match self.next.get(depth) {
+            Some(&next) if next > pos => (topic.get(pos..next - 1).unwrap_or_default(), next),
+            _ => level_at(topic, pos),
+        }
+    }
 }
 
 impl<T> SubscriptionIndex<T> {
@@ -36,11 +53,20 @@ impl<T> SubscriptionIndex<T> {
         // none of its nodes); deeper levels are then looked up when needed.
         let mut ids = LevelIds {
             ids: [UNRESOLVED; CACHED_LEVELS],
+            next: [0; CACHED_LEVELS],
         };
-        for (slot, level) in ids.ids.iter_mut().zip(topic.split('/')) {
-            *slot = self.levels.get(level).unwrap_or(NONE);
-            if *slot == NONE {
-                break;
+        let (mut pos, mut look) = (0, true);
+        for ((slot, next), level) in ids
+            .ids
+            .iter_mut()
+            .zip(ids.next.iter_mut())
+            .zip(topic.split('/'))
+        {
+            pos += level.len() + 1;
+            *next = pos;
+            if look {
+                *slot = self.levels.get(level).unwrap_or(NONE);
+                look = *slot != NONE;
             }
         }
         if let Some(id) = self.exact.get(topic) {
@@ -82,7 +108,7 @@ impl<T> SubscriptionIndex<T> {
                 }
                 return;
             }
-            let (level, next_pos) = level_at(topic, pos);
+            let (level, next_pos) = ids.level(topic, depth, pos);
             let id = self.level_id(ids, depth, level);
             // Path keys come from the topic alone, so each node's literal
             // probe is issued before (and does not wait on) the read of the
@@ -219,7 +245,7 @@ impl<T> SubscriptionIndex<T> {
                         step = Step::Leave;
                         continue;
                     }
-                    let (level, next) = level_at(topic, pos);
+                    let (level, next) = ids.level(topic, depth, pos);
                     // A node without literal children needs no look-up.
                     let child = if n.children == 0 {
                         None
@@ -238,7 +264,7 @@ impl<T> SubscriptionIndex<T> {
                 }
                 Step::TryPlus => {
                     if wild_ok && n.plus != NONE {
-                        let (_, next) = level_at(topic, pos);
+                        let (_, next) = ids.level(topic, depth, pos);
                         key = step_key(key, PLUS, depth + 1);
                         (node, depth, pos, step) = (n.plus, depth + 1, next, Step::Enter);
                     } else {
