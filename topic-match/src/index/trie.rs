@@ -3,7 +3,7 @@
 //!
 //! An edge is found by the *path key* of its child: a 32-bit hash of the
 //! level ids on the path from the root (`+` included), each mixed with its
-//! depth and summed. A path key depends on the topic alone, never on node
+//! depth and a random per-trie salt, and summed. A path key depends on the topic alone, never on node
 //! ids, so the walk can compute the keys of every level before it knows
 //! which nodes exist, and the probes of consecutive levels do not wait on
 //! one another: the CPU keeps their cache misses in flight together. The
@@ -86,9 +86,12 @@ pub(super) struct Edge {
 pub(super) struct Trie {
     pub(super) nodes: Vec<Node>,
     pub(super) edges: HashTable<Edge>,
-    /// The path key of the root: random per trie, so the keys of a set of
-    /// filters cannot be chosen to collide everywhere.
+    /// The path key of the root (random per trie).
     seed: u32,
+    /// Random per trie and mixed into every level's term of a path key:
+    /// the root key cancels out of a comparison of two keys, this does not,
+    /// so which paths collide cannot be worked out in advance.
+    salt: u32,
     free: u32,
 }
 
@@ -97,10 +100,12 @@ pub(super) const ROOT: u32 = 0;
 
 impl Trie {
     pub(super) fn new() -> Self {
+        let (seed, salt) = seeds();
         Self {
             nodes: alloc::vec![Node::new(NONE, NONE)],
             edges: HashTable::new(),
-            seed: seed(),
+            seed,
+            salt,
             free: NONE,
         }
     }
@@ -124,7 +129,7 @@ impl Trie {
     }
 
     /// The literal child of `parent` on level id `level`, given the child's
-    /// path key `key` (see [`step`]).
+    /// path key `key` (see [`Trie::step`]).
     #[inline]
     pub(super) fn child(&self, key: u32, parent: u32, level: u32) -> Option<u32> {
         self.edges
@@ -148,7 +153,7 @@ impl Trie {
         let mut n = node;
         while n != ROOT {
             let Some(x) = self.node(n) else { break };
-            key = key.wrapping_add(mix(x.level, d));
+            key = key.wrapping_add(self.mix(x.level, d));
             d = d.wrapping_sub(1);
             n = x.parent;
         }
@@ -185,14 +190,14 @@ impl Trie {
             let parent_key = key;
             let (link, id) = match level {
                 "+" => {
-                    key = step(parent_key, PLUS, depth);
+                    key = self.step(parent_key, PLUS, depth);
                     (self.node(node).map_or(NONE, |n| n.plus), PLUS)
                 }
                 // `#` is the last level (checked by `TopicFilter`).
                 "#" => return Ok((node, true)),
                 _ => {
                     let child = levels.get(level).and_then(|id| {
-                        key = step(parent_key, id, depth);
+                        key = self.step(parent_key, id, depth);
                         self.child(key, node, id)
                     });
                     (child.unwrap_or(NONE), NONE)
@@ -221,7 +226,7 @@ impl Trie {
                 PLUS => parent.plus = child,
                 _ => {
                     parent.children += 1;
-                    key = step(parent_key, level_id, depth);
+                    key = self.step(parent_key, level_id, depth);
                     let edge = Edge {
                         key,
                         parent: node,
@@ -245,13 +250,13 @@ impl Trie {
             let n = self.node(node)?;
             node = match level {
                 "+" => {
-                    key = step(key, PLUS, depth);
+                    key = self.step(key, PLUS, depth);
                     n.plus
                 }
                 "#" => return Some((node, true)),
                 _ => {
                     let id = levels.get(level)?;
-                    key = step(key, id, depth);
+                    key = self.step(key, id, depth);
                     self.child(key, node, id)?
                 }
             };
@@ -274,7 +279,7 @@ impl Trie {
                 return;
             }
             let parent = n.parent;
-            let parent_key = unstep(key, n.level, depth);
+            let parent_key = self.unstep(key, n.level, depth);
             match n.level {
                 PLUS => {
                     if let Some(p) = self.node_mut(parent) {
@@ -311,38 +316,41 @@ impl Trie {
     }
 }
 
-/// A random root key for a new trie.
-fn seed() -> u32 {
+/// A random root key and salt for a new trie.
+fn seeds() -> (u32, u32) {
     let h = RandomState::default().hash_one(0u64);
-    // Fold the 64-bit hash; the truncation is the point.
+    // The two halves of the 64-bit hash; the truncations are the point.
     #[allow(clippy::cast_possible_truncation)]
-    let folded = (h ^ (h >> 32)) as u32;
-    folded
+    let halves = (h as u32, (h >> 32) as u32);
+    halves
 }
 
-/// The mix of level id `level` at depth `depth` (the root's children are
-/// at depth 1): a 32-bit finaliser (murmur3's) of both, so that ids and
-/// depths, small consecutive numbers, spread over the whole key space.
-#[inline]
-pub(super) fn mix(level: u32, depth: u32) -> u32 {
-    let mut h = level.wrapping_mul(0x9E37_79B1) ^ depth.wrapping_mul(0x85EB_CA77);
-    h ^= h >> 16;
-    h = h.wrapping_mul(0x85EB_CA6B);
-    h ^= h >> 13;
-    h = h.wrapping_mul(0xC2B2_AE35);
-    h ^ (h >> 16)
-}
+impl Trie {
+    /// The term of level id `level` (or `PLUS`) at depth `depth` (the
+    /// root's children are at depth 1) in a path key: a 32-bit finaliser
+    /// (murmur3's) of both and the salt, so that ids and depths, small
+    /// consecutive numbers, spread over the whole key space.
+    #[inline]
+    pub(super) fn mix(&self, level: u32, depth: u32) -> u32 {
+        let mut h = level.wrapping_mul(0x9E37_79B1) ^ depth.wrapping_mul(0x85EB_CA77) ^ self.salt;
+        h ^= h >> 16;
+        h = h.wrapping_mul(0x85EB_CA6B);
+        h ^= h >> 13;
+        h = h.wrapping_mul(0xC2B2_AE35);
+        h ^ (h >> 16)
+    }
 
-/// The path key of the child on level id `level` (or `PLUS`) at depth
-/// `depth` of a node whose path key is `key`.
-#[inline]
-pub(super) fn step(key: u32, level: u32, depth: u32) -> u32 {
-    key.wrapping_add(mix(level, depth))
-}
+    /// The path key of the child on level id `level` (or `PLUS`) at depth
+    /// `depth` of a node whose path key is `key`.
+    #[inline]
+    pub(super) fn step(&self, key: u32, level: u32, depth: u32) -> u32 {
+        key.wrapping_add(self.mix(level, depth))
+    }
 
-/// The parent's path key, from the child's ([`step`] undone).
-pub(super) fn unstep(key: u32, level: u32, depth: u32) -> u32 {
-    key.wrapping_sub(mix(level, depth))
+    /// The parent's path key, from the child's ([`Trie::step`] undone).
+    pub(super) fn unstep(&self, key: u32, level: u32, depth: u32) -> u32 {
+        key.wrapping_sub(self.mix(level, depth))
+    }
 }
 
 /// The edge table's 64-bit hash of a path key: a multiply by an odd
@@ -371,8 +379,8 @@ mod tests {
             } else {
                 levels.get(level).unwrap()
             };
-            let next = step(key, id, depth);
-            assert_eq!(unstep(next, id, depth), key);
+            let next = trie.step(key, id, depth);
+            assert_eq!(trie.unstep(next, id, depth), key);
             parent = if id == PLUS {
                 trie.node(parent).unwrap().plus
             } else {
@@ -384,7 +392,7 @@ mod tests {
         assert_eq!(trie.key_of(node), (key, 5));
         // The same level at another depth has another key.
         let a = levels.get("a").unwrap();
-        assert_ne!(mix(a, 1), mix(a, 2));
+        assert_ne!(trie.mix(a, 1), trie.mix(a, 2));
         assert_eq!(trie.find_path(&levels, "a/+/b//c/#"), Some((node, true)));
         // Pruning finds each edge again by the keys it recomputes upwards.
         trie.prune(&mut levels, node);

@@ -2,7 +2,7 @@
 //! look-up of the whole topic, then the wildcard trie.
 
 use super::{Head, MatchSlice, Place, SharedGroup, SubscriptionIndex};
-use crate::index::trie::{Node, ROOT, mix, step, unstep};
+use crate::index::trie::{Node, ROOT, Trie};
 use crate::index::{NONE, PLUS, idx, level_at, prev_level_start};
 
 /// How many topic levels [`SubscriptionIndex::for_each_match`] resolves to
@@ -116,8 +116,8 @@ impl<T> SubscriptionIndex<T> {
             // A path key adds one mix per level, the same for every node of
             // the level: computed once here, not per node.
             let child_depth = depth_key(depth + 1);
-            let literal_mix = id.map(|id| (id, mix(id, child_depth)));
-            let plus_mix = mix(PLUS, child_depth);
+            let literal_mix = id.map(|id| (id, trie.mix(id, child_depth)));
+            let plus_mix = trie.mix(PLUS, child_depth);
             let mut next = Frontier::empty();
             for &(node, key) in cur.nodes() {
                 if let Some((id, m)) = literal_mix {
@@ -251,7 +251,7 @@ impl<T> SubscriptionIndex<T> {
                         None
                     } else {
                         self.level_id(ids, depth, level).and_then(|id| {
-                            let k = step_key(key, id, depth + 1);
+                            let k = step_key(trie, key, id, depth + 1);
                             trie.child(k, node, id).map(|c| (c, k))
                         })
                     };
@@ -265,7 +265,7 @@ impl<T> SubscriptionIndex<T> {
                 Step::TryPlus => {
                     if wild_ok && n.plus != NONE {
                         let (_, next) = ids.level(topic, depth, pos);
-                        key = step_key(key, PLUS, depth + 1);
+                        key = step_key(trie, key, PLUS, depth + 1);
                         (node, depth, pos, step) = (n.plus, depth + 1, next, Step::Enter);
                     } else {
                         step = Step::Leave;
@@ -280,7 +280,7 @@ impl<T> SubscriptionIndex<T> {
                     } else {
                         Step::TryPlus
                     };
-                    key = unstep(key, n.level, depth_key(depth));
+                    key = trie.unstep(key, n.level, depth_key(depth));
                     (node, depth, pos) = (n.parent, depth - 1, prev_level_start(topic, pos));
                 }
             }
@@ -298,10 +298,10 @@ fn depth_key(depth: usize) -> u32 {
     d
 }
 
-/// [`step`] at a depth counted in `usize`.
+/// [`Trie::step`] at a depth counted in `usize`.
 #[inline]
-fn step_key(key: u32, level: u32, depth: usize) -> u32 {
-    step(key, level, depth_key(depth))
+fn step_key(trie: &Trie, key: u32, level: u32, depth: usize) -> u32 {
+    trie.step(key, level, depth_key(depth))
 }
 
 /// Nodes a level-by-level walk keeps on the stack per level.
