@@ -115,12 +115,51 @@ pub(crate) fn utf8(bytes: &[u8]) -> Result<&str, TopicError> {
 
 /// The plain MQTT topic-name rules: [`check_common`] and no wildcard
 /// (MQTT-3.3.2-2).
+///
+/// One pass finds the first U+0000, `+` or `#`, eight bytes at a time. The
+/// errors are the ones [`check_common`] then a wildcard search give: a
+/// U+0000 anywhere wins over a wildcard.
 pub(crate) fn check_name(name: &str) -> Result<(), TopicError> {
-    check_common(name)?;
-    if let Some(offset) = name.find(['+', '#']) {
-        return Err(TopicError::WildcardInTopicName { offset });
+    // MQTT-4.7.3-1: at least one character.
+    if name.is_empty() {
+        return Err(TopicError::Empty);
     }
-    Ok(())
+    // MQTT-4.7.3-3: a UTF-8 string carries at most 65,535 bytes.
+    if name.len() > MAX_TOPIC_LEN {
+        return Err(TopicError::TooLong { len: name.len() });
+    }
+    let Some(at) = first_nul_or_wildcard(name.as_bytes()) else {
+        return Ok(());
+    };
+    // MQTT-4.7.3-2: no U+0000, before or after a wildcard.
+    let rest = name.as_bytes().get(at..).unwrap_or_default();
+    if let Some(nul) = rest.iter().position(|&b| b == 0) {
+        return Err(TopicError::NullCharacter { offset: at + nul });
+    }
+    Err(TopicError::WildcardInTopicName { offset: at })
+}
+
+/// Offset of the first byte of `s` that is 0, `+` or `#`. Each 8-byte word
+/// is tested for the three bytes at once (a word has a zero byte exactly
+/// when `(w - 0x01..01) & !w & 0x80..80` is not zero); only a word that
+/// has one is scanned byte by byte.
+fn first_nul_or_wildcard(s: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    const PLUSES: u64 = ONES * b'+' as u64;
+    const HASHES: u64 = ONES * b'#' as u64;
+    let special = |b: &u8| matches!(*b, 0 | b'+' | b'#');
+    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGHS;
+    let mut words = s.chunks_exact(8);
+    let mut base = 0;
+    for word in &mut words {
+        let w = u64::from_le_bytes(<[u8; 8]>::try_from(word).unwrap_or_default());
+        if has_zero(w) | has_zero(w ^ PLUSES) | has_zero(w ^ HASHES) != 0 {
+            return word.iter().position(special).map(|i| base + i);
+        }
+        base += 8;
+    }
+    words.remainder().iter().position(special).map(|i| base + i)
 }
 
 /// The rules topic names and filters share: length and no U+0000.
@@ -154,6 +193,33 @@ mod tests {
             TopicName::new("a/#"),
             Err(TopicError::WildcardInTopicName { offset: 2 })
         );
+    }
+
+    #[test]
+    fn name_checks_agree_with_a_byte_by_byte_scan() {
+        // Every position of one special byte, and a U+0000 after a wildcard.
+        for len in 1..40 {
+            for at in 0..len {
+                for (c, want) in [
+                    ('+', TopicError::WildcardInTopicName { offset: at }),
+                    ('#', TopicError::WildcardInTopicName { offset: at }),
+                    ('\0', TopicError::NullCharacter { offset: at }),
+                ] {
+                    let mut s: String = "x".repeat(len);
+                    s.replace_range(at..=at, c.encode_utf8(&mut [0; 4]));
+                    assert_eq!(check_name(&s), Err(want.clone()), "{s:?}");
+                    if at + 1 < len && c != '\0' {
+                        s.replace_range(len - 1..len, "\0");
+                        assert_eq!(
+                            check_name(&s),
+                            Err(TopicError::NullCharacter { offset: len - 1 }),
+                            "{s:?}"
+                        );
+                    }
+                }
+            }
+            assert_eq!(check_name(&"é/x".repeat(len)), Ok(()));
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::hash::BuildHasher;
+use core::hash::{BuildHasher, Hasher};
 
 use foldhash::fast::RandomState;
 use hashbrown::HashTable;
@@ -31,8 +31,26 @@ pub(crate) struct Interner {
 }
 
 impl Interner {
+    /// The table hash of `s`: its bytes in one `write` (no length or
+    /// terminator: a table only compares strings of one interner).
     pub(crate) fn hash(&self, s: &str) -> u64 {
-        self.hasher.hash_one(s)
+        let mut h = self.hasher.build_hasher();
+        h.write(s.as_bytes());
+        h.finish()
+    }
+
+    /// The bytes of a live id, without the UTF-8 boundary checks of
+    /// [`Interner::resolve`] (for comparisons).
+    #[inline]
+    fn bytes(&self, id: u32) -> &[u8] {
+        self.spans
+            .get(idx(id))
+            .and_then(|sp| {
+                self.buf
+                    .as_bytes()
+                    .get(idx(sp.start)..idx(sp.start) + idx(sp.len))
+            })
+            .unwrap_or_default()
     }
 
     /// The text of a live id.
@@ -49,7 +67,8 @@ impl Interner {
     }
 
     pub(crate) fn get_hashed(&self, s: &str, hash: u64) -> Option<u32> {
-        self.table.find(hash, |&id| self.resolve(id) == s).copied()
+        let s = s.as_bytes();
+        self.table.find(hash, |&id| self.bytes(id) == s).copied()
     }
 
     /// The id of `s`, interning it if needed; takes one reference.
@@ -83,13 +102,8 @@ impl Interner {
         };
         self.buf.push_str(s);
         let (spans, buf, hasher) = (&self.spans, &self.buf, &self.hasher);
-        self.table.insert_unique(hash, id, |&k| {
-            let text = spans
-                .get(idx(k))
-                .and_then(|sp| buf.get(idx(sp.start)..idx(sp.start) + idx(sp.len)))
-                .unwrap_or_default();
-            hasher.hash_one(text)
-        });
+        self.table
+            .insert_unique(hash, id, |&k| rehash(spans, buf, hasher, k));
         Ok(id)
     }
 
@@ -150,14 +164,22 @@ impl Interner {
         self.buf.shrink_to_fit();
         self.spans.shrink_to_fit();
         let (spans, buf, hasher) = (&self.spans, &self.buf, &self.hasher);
-        self.table.shrink_to_fit(|&k| {
-            let text = spans
-                .get(idx(k))
-                .and_then(|sp| buf.get(idx(sp.start)..idx(sp.start) + idx(sp.len)))
-                .unwrap_or_default();
-            hasher.hash_one(text)
-        });
+        self.table.shrink_to_fit(|&k| rehash(spans, buf, hasher, k));
     }
+}
+
+/// [`Interner::hash`] of the text of id `k`, for the table's resizes.
+fn rehash(spans: &[Span], buf: &str, hasher: &RandomState, k: u32) -> u64 {
+    let text = spans
+        .get(idx(k))
+        .and_then(|sp| {
+            buf.as_bytes()
+                .get(idx(sp.start)..idx(sp.start) + idx(sp.len))
+        })
+        .unwrap_or_default();
+    let mut h = hasher.build_hasher();
+    h.write(text);
+    h.finish()
 }
 
 #[cfg(test)]

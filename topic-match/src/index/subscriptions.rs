@@ -155,8 +155,11 @@ impl<T> FusedIterator for SharedMembers<'_, T> {}
 ///   allocates nothing; shared subscriptions are reported once per group.
 ///   [`SubscriptionIndex::for_each_match_slices`] hands out the values of
 ///   each matching filter as one slice.
+/// - The wildcard trie's edges are found by a hash of the topic's path
+///   (level ids and depths), not of the parent node, so the look-ups of
+///   consecutive levels do not wait on one another.
 /// - Compact: interned filter and level strings, 32-byte nodes in an
-///   arena, 12-byte edge-table entries, 32-bit links; a filter's single
+///   arena, 16-byte edge-table entries, 32-bit links; a filter's single
 ///   value sits in an `Option<T>` slot of an arena (no heap block of its
 ///   own), two or more values in one `Vec`.
 /// - The index holds a multiset: inserting the same `(filter, value)` twice

@@ -1,5 +1,16 @@
 //! The wildcard-filter trie of [`crate::SubscriptionIndex`]: an arena of
 //! nodes with `+` / `#` links and one hash table of literal edges.
+//!
+//! An edge is found by the *path key* of its child: a 32-bit hash of the
+//! level ids on the path from the root (`+` included), each mixed with its
+//! depth and a random per-trie salt, and summed. A path key depends on the topic alone, never on node
+//! ids, so the walk can compute the keys of every level before it knows
+//! which nodes exist, and the probes of consecutive levels do not wait on
+//! one another: the CPU keeps their cache misses in flight together. The
+//! key only chooses the bucket; an edge matches when its parent and level
+//! id are the ones asked for, so key collisions cost time, never a wrong
+//! answer. The sum is invertible, so pruning walks back up without
+//! rehashing the path.
 
 use alloc::vec::Vec;
 use core::hash::BuildHasher;
@@ -58,11 +69,12 @@ impl Node {
     }
 }
 
-/// A literal edge: the key (parent, level id) is stored with the child, so
-/// a look-up reads no node and growing the table rehashes without touching
-/// the node arena.
+/// A literal edge: its child's path key and the (parent, level id) that
+/// identify it are stored with the child, so a look-up reads no node and
+/// growing the table rehashes without touching the node arena.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Edge {
+    key: u32,
     parent: u32,
     level: u32,
     child: u32,
@@ -74,7 +86,12 @@ pub(super) struct Edge {
 pub(super) struct Trie {
     pub(super) nodes: Vec<Node>,
     pub(super) edges: HashTable<Edge>,
-    hasher: RandomState,
+    /// The path key of the root (random per trie).
+    seed: u32,
+    /// Random per trie and mixed into every level's term of a path key:
+    /// the root key cancels out of a comparison of two keys, this does not,
+    /// so which paths collide cannot be worked out in advance.
+    salt: u32,
     free: u32,
 }
 
@@ -83,10 +100,12 @@ pub(super) const ROOT: u32 = 0;
 
 impl Trie {
     pub(super) fn new() -> Self {
+        let (seed, salt) = seeds();
         Self {
             nodes: alloc::vec![Node::new(NONE, NONE)],
             edges: HashTable::new(),
-            hasher: RandomState::default(),
+            seed,
+            salt,
             free: NONE,
         }
     }
@@ -104,17 +123,41 @@ impl Trie {
         self.nodes.get_mut(idx(id))
     }
 
-    fn edge_hash(&self, parent: u32, level: u32) -> u64 {
-        self.hasher
-            .hash_one((u64::from(parent) << 32) | u64::from(level))
+    /// The path key of the root.
+    pub(super) fn root_key(&self) -> u32 {
+        self.seed
     }
 
-    pub(super) fn child(&self, parent: u32, level: u32) -> Option<u32> {
+    /// The literal child of `parent` on level id `level`, given the child's
+    /// path key `key` (see [`Trie::step`]).
+    #[inline]
+    pub(super) fn child(&self, key: u32, parent: u32, level: u32) -> Option<u32> {
         self.edges
-            .find(self.edge_hash(parent, level), |e| {
-                e.parent == parent && e.level == level
+            .find(table_hash(key), |e| {
+                e.key == key && e.parent == parent && e.level == level
             })
             .map(|e| e.child)
+    }
+
+    /// The path key and depth of `node`: one walk up to count the depth,
+    /// one to sum the levels' mixes.
+    fn key_of(&self, node: u32) -> (u32, u32) {
+        let mut depth = 0u32;
+        let mut n = node;
+        while n != ROOT {
+            let Some(x) = self.node(n) else { break };
+            depth = depth.wrapping_add(1);
+            n = x.parent;
+        }
+        let (mut key, mut d) = (self.seed, depth);
+        let mut n = node;
+        while n != ROOT {
+            let Some(x) = self.node(n) else { break };
+            key = key.wrapping_add(self.mix(x.level, d));
+            d = d.wrapping_sub(1);
+            n = x.parent;
+        }
+        (key, depth)
     }
 
     fn alloc(&mut self, parent: u32, level: u32) -> Result<u32, CapacityError> {
@@ -142,13 +185,21 @@ impl Trie {
         filter: &str,
     ) -> Result<(u32, bool), CapacityError> {
         let mut node = ROOT;
-        for level in filter.split('/') {
+        let mut key = self.seed;
+        for (depth, level) in (1u32..).zip(filter.split('/')) {
+            let parent_key = key;
             let (link, id) = match level {
-                "+" => (self.node(node).map_or(NONE, |n| n.plus), PLUS),
+                "+" => {
+                    key = self.step(parent_key, PLUS, depth);
+                    (self.node(node).map_or(NONE, |n| n.plus), PLUS)
+                }
                 // `#` is the last level (checked by `TopicFilter`).
                 "#" => return Ok((node, true)),
                 _ => {
-                    let child = levels.get(level).and_then(|id| self.child(node, id));
+                    let child = levels.get(level).and_then(|id| {
+                        key = self.step(parent_key, id, depth);
+                        self.child(key, node, id)
+                    });
                     (child.unwrap_or(NONE), NONE)
                 }
             };
@@ -175,15 +226,15 @@ impl Trie {
                 PLUS => parent.plus = child,
                 _ => {
                     parent.children += 1;
-                    let hash = self.edge_hash(node, level_id);
-                    let hasher = &self.hasher;
+                    key = self.step(parent_key, level_id, depth);
                     let edge = Edge {
+                        key,
                         parent: node,
                         level: level_id,
                         child,
                     };
                     self.edges
-                        .insert_unique(hash, edge, |e| edge_key(hasher, e));
+                        .insert_unique(table_hash(key), edge, |e| table_hash(e.key));
                 }
             }
             node = child;
@@ -194,12 +245,20 @@ impl Trie {
     /// The node for `filter` and whether it ends in `#`, if present.
     pub(super) fn find_path(&self, levels: &Interner, filter: &str) -> Option<(u32, bool)> {
         let mut node = ROOT;
-        for level in filter.split('/') {
+        let mut key = self.seed;
+        for (depth, level) in (1u32..).zip(filter.split('/')) {
             let n = self.node(node)?;
             node = match level {
-                "+" => n.plus,
+                "+" => {
+                    key = self.step(key, PLUS, depth);
+                    n.plus
+                }
                 "#" => return Some((node, true)),
-                _ => self.child(node, levels.get(level)?)?,
+                _ => {
+                    let id = levels.get(level)?;
+                    key = self.step(key, id, depth);
+                    self.child(key, node, id)?
+                }
             };
             if node == NONE {
                 return None;
@@ -210,12 +269,17 @@ impl Trie {
 
     /// Frees `node` and its ancestors while they hold nothing.
     pub(super) fn prune(&mut self, levels: &mut Interner, mut node: u32) {
+        if self.node(node).is_none_or(|n| !n.is_unused()) {
+            return;
+        }
+        let (mut key, mut depth) = self.key_of(node);
         while node != ROOT {
             let Some(&n) = self.node(node) else { return };
             if !n.is_unused() {
                 return;
             }
             let parent = n.parent;
+            let parent_key = self.unstep(key, n.level, depth);
             match n.level {
                 PLUS => {
                     if let Some(p) = self.node_mut(parent) {
@@ -223,8 +287,7 @@ impl Trie {
                     }
                 }
                 level => {
-                    let hash = self.edge_hash(parent, level);
-                    if let Ok(e) = self.edges.find_entry(hash, |e| e.child == node) {
+                    if let Ok(e) = self.edges.find_entry(table_hash(key), |e| e.child == node) {
                         e.remove();
                     }
                     if let Some(p) = self.node_mut(parent) {
@@ -238,7 +301,7 @@ impl Trie {
                 *slot = Node::new(free, NONE);
             }
             self.free = node;
-            node = parent;
+            (node, key, depth) = (parent, parent_key, depth.wrapping_sub(1));
         }
     }
 
@@ -249,12 +312,91 @@ impl Trie {
 
     pub(super) fn shrink_to_fit(&mut self) {
         self.nodes.shrink_to_fit();
-        let hasher = &self.hasher;
-        self.edges.shrink_to_fit(|e| edge_key(hasher, e));
+        self.edges.shrink_to_fit(|e| table_hash(e.key));
     }
 }
 
-/// The table hash of an edge, from its key.
-fn edge_key(hasher: &RandomState, e: &Edge) -> u64 {
-    hasher.hash_one((u64::from(e.parent) << 32) | u64::from(e.level))
+/// A random root key and salt for a new trie.
+fn seeds() -> (u32, u32) {
+    let h = RandomState::default().hash_one(0u64);
+    // The two halves of the 64-bit hash; the truncations are the point.
+    #[allow(clippy::cast_possible_truncation)]
+    let halves = (h as u32, (h >> 32) as u32);
+    halves
+}
+
+impl Trie {
+    /// The term of level id `level` (or `PLUS`) at depth `depth` (the
+    /// root's children are at depth 1) in a path key: a 32-bit finaliser
+    /// (murmur3's) of both and the salt, so that ids and depths, small
+    /// consecutive numbers, spread over the whole key space.
+    #[inline]
+    pub(super) fn mix(&self, level: u32, depth: u32) -> u32 {
+        let mut h = level.wrapping_mul(0x9E37_79B1) ^ depth.wrapping_mul(0x85EB_CA77) ^ self.salt;
+        h ^= h >> 16;
+        h = h.wrapping_mul(0x85EB_CA6B);
+        h ^= h >> 13;
+        h = h.wrapping_mul(0xC2B2_AE35);
+        h ^ (h >> 16)
+    }
+
+    /// The path key of the child on level id `level` (or `PLUS`) at depth
+    /// `depth` of a node whose path key is `key`.
+    #[inline]
+    pub(super) fn step(&self, key: u32, level: u32, depth: u32) -> u32 {
+        key.wrapping_add(self.mix(level, depth))
+    }
+
+    /// The parent's path key, from the child's ([`Trie::step`] undone).
+    pub(super) fn unstep(&self, key: u32, level: u32, depth: u32) -> u32 {
+        key.wrapping_sub(self.mix(level, depth))
+    }
+}
+
+/// The edge table's 64-bit hash of a path key: a multiply by an odd
+/// constant, so the bucket bits (low) stay as spread as the key's and the
+/// control byte (the top 7 bits) depends on all of them.
+#[inline]
+fn table_hash(key: u32) -> u64 {
+    u64::from(key).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_keys_agree_from_the_root_and_from_the_node() {
+        let mut levels = Interner::default();
+        let mut trie = Trie::new();
+        let (node, hash) = trie.make_path(&mut levels, "a/+/b//c/#").unwrap();
+        assert!(hash);
+        let mut key = trie.root_key();
+        let mut parent = ROOT;
+        for (depth, level) in (1u32..).zip(["a", "+", "b", "", "c"]) {
+            let id = if level == "+" {
+                PLUS
+            } else {
+                levels.get(level).unwrap()
+            };
+            let next = trie.step(key, id, depth);
+            assert_eq!(trie.unstep(next, id, depth), key);
+            parent = if id == PLUS {
+                trie.node(parent).unwrap().plus
+            } else {
+                trie.child(next, parent, id).unwrap()
+            };
+            key = next;
+        }
+        assert_eq!(parent, node);
+        assert_eq!(trie.key_of(node), (key, 5));
+        // The same level at another depth has another key.
+        let a = levels.get("a").unwrap();
+        assert_ne!(trie.mix(a, 1), trie.mix(a, 2));
+        assert_eq!(trie.find_path(&levels, "a/+/b//c/#"), Some((node, true)));
+        // Pruning finds each edge again by the keys it recomputes upwards.
+        trie.prune(&mut levels, node);
+        assert!(trie.edges.is_empty() && trie.is_empty());
+        assert_eq!(levels.get("a"), None);
+    }
 }

@@ -2,7 +2,7 @@
 //! look-up of the whole topic, then the wildcard trie.
 
 use super::{Head, MatchSlice, Place, SharedGroup, SubscriptionIndex};
-use crate::index::trie::{Node, ROOT};
+use crate::index::trie::{Node, ROOT, Trie};
 use crate::index::{NONE, PLUS, idx, level_at, prev_level_start};
 
 /// How many topic levels [`SubscriptionIndex::for_each_match`] resolves to
@@ -14,9 +14,26 @@ const CACHED_LEVELS: usize = 16;
 const UNRESOLVED: u32 = PLUS;
 
 /// Interned ids of a topic's first levels; `NONE` for a level that is not
-/// interned (no filter has it, so no literal edge can match it).
+/// interned (no filter has it, so no literal edge can match it). Also
+/// where each of those levels ends, so the walk does not split the topic a
+/// second time.
 struct LevelIds {
     ids: [u32; CACHED_LEVELS],
+    /// Start of the next level (`topic.len() + 1` after the last one);
+    /// 0 for a level past the ones split.
+    next: [usize; CACHED_LEVELS],
+}
+
+impl LevelIds {
+    /// Level number `depth` of `topic`, which starts at `pos`, and where the
+    /// next one starts.
+    #[inline]
+    fn level<'t>(&self, topic: &'t str, depth: usize, pos: usize) -> (&'t str, usize) {
+        match self.next.get(depth) {
+            Some(&next) if next > pos => (topic.get(pos..next - 1).unwrap_or_default(), next),
+            _ => level_at(topic, pos),
+        }
+    }
 }
 
 impl<T> SubscriptionIndex<T> {
@@ -36,11 +53,20 @@ impl<T> SubscriptionIndex<T> {
         // none of its nodes); deeper levels are then looked up when needed.
         let mut ids = LevelIds {
             ids: [UNRESOLVED; CACHED_LEVELS],
+            next: [0; CACHED_LEVELS],
         };
-        for (slot, level) in ids.ids.iter_mut().zip(topic.split('/')) {
-            *slot = self.levels.get(level).unwrap_or(NONE);
-            if *slot == NONE {
-                break;
+        let (mut pos, mut look) = (0, true);
+        for ((slot, next), level) in ids
+            .ids
+            .iter_mut()
+            .zip(ids.next.iter_mut())
+            .zip(topic.split('/'))
+        {
+            pos += level.len() + 1;
+            *next = pos;
+            if look {
+                *slot = self.levels.get(level).unwrap_or(NONE);
+                look = *slot != NONE;
             }
         }
         if let Some(id) = self.exact.get(topic) {
@@ -65,45 +91,53 @@ impl<T> SubscriptionIndex<T> {
         let trie = &self.wild;
         let dollar = topic.starts_with('$');
         let end = topic.len() + 1;
-        let mut cur = Frontier::new(ROOT);
+        let mut cur = Frontier::new(ROOT, trie.root_key());
         let (mut depth, mut pos) = (0usize, 0usize);
         loop {
             // MQTT-4.7.2-1: no wildcard at the first level for `$` topics.
             let wild_ok = !(dollar && depth == 0);
-            let mut literal = false;
-            for &node in cur.nodes() {
-                let Some(n) = trie.node(node) else { continue };
-                // `{path}/#` matches `{path}` and everything below.
-                if wild_ok {
-                    self.report_hash(n, f);
-                }
-                literal |= n.children != 0;
-            }
             if pos >= end {
-                for &node in cur.nodes() {
+                for &(node, _) in cur.nodes() {
                     if let Some(n) = trie.node(node) {
+                        // `{path}/#` matches `{path}` itself.
+                        if wild_ok {
+                            self.report_hash(n, f);
+                        }
                         self.report_node(n, f);
                     }
                 }
                 return;
             }
-            let (level, next_pos) = level_at(topic, pos);
-            // One look-up of the level's id, and only if some node needs it.
-            let id = if literal {
-                self.level_id(ids, depth, level)
-            } else {
-                None
-            };
+            let (level, next_pos) = ids.level(topic, depth, pos);
+            let id = self.level_id(ids, depth, level);
+            // Path keys come from the topic alone, so each node's literal
+            // probe is issued before (and does not wait on) the read of the
+            // node itself; the node read only reports `#` and finds `+`.
+            // A path key adds one mix per level, the same for every node of
+            // the level: computed once here, not per node.
+            let child_depth = depth_key(depth + 1);
+            let literal_mix = id.map(|id| (id, trie.mix(id, child_depth)));
+            let plus_mix = trie.mix(PLUS, child_depth);
             let mut next = Frontier::empty();
-            for &node in cur.nodes() {
-                let Some(n) = trie.node(node) else { continue };
-                if let Some(c) = id.and_then(|id| trie.child(node, id))
-                    && !next.push(c)
-                {
-                    self.visit_wild(c, depth + 1, next_pos, topic, ids, f);
+            for &(node, key) in cur.nodes() {
+                if let Some((id, m)) = literal_mix {
+                    let key = key.wrapping_add(m);
+                    if let Some(c) = trie.child(key, node, id)
+                        && !next.push(c, key)
+                    {
+                        self.visit_wild(c, key, depth + 1, next_pos, topic, ids, f);
+                    }
                 }
-                if wild_ok && n.plus != NONE && !next.push(n.plus) {
-                    self.visit_wild(n.plus, depth + 1, next_pos, topic, ids, f);
+                let Some(n) = trie.node(node) else { continue };
+                if wild_ok {
+                    // `{path}/#` matches everything below `{path}`.
+                    self.report_hash(n, f);
+                    if n.plus != NONE {
+                        let key = key.wrapping_add(plus_mix);
+                        if !next.push(n.plus, key) {
+                            self.visit_wild(n.plus, key, depth + 1, next_pos, topic, ids, f);
+                        }
+                    }
                 }
             }
             if next.is_empty() {
@@ -174,9 +208,11 @@ impl<T> SubscriptionIndex<T> {
     /// first `start_depth` levels; the next level starts at `start_pos`)
     /// driven by the topic, using the parent links to come back up: no
     /// stack, no recursion.
+    #[allow(clippy::too_many_arguments)]
     fn visit_wild<'a>(
         &'a self,
         start: u32,
+        start_key: u32,
         start_depth: usize,
         start_pos: usize,
         topic: &str,
@@ -193,6 +229,7 @@ impl<T> SubscriptionIndex<T> {
         let dollar = topic.starts_with('$');
         let end = topic.len() + 1;
         let (mut node, mut depth, mut pos, mut step) = (start, start_depth, start_pos, Step::Enter);
+        let mut key = start_key;
         loop {
             let Some(n) = trie.node(node) else { return };
             // MQTT-4.7.2-1: no wildcard at the first level for `$` topics.
@@ -208,24 +245,27 @@ impl<T> SubscriptionIndex<T> {
                         step = Step::Leave;
                         continue;
                     }
-                    let (level, next) = level_at(topic, pos);
+                    let (level, next) = ids.level(topic, depth, pos);
                     // A node without literal children needs no look-up.
                     let child = if n.children == 0 {
                         None
                     } else {
-                        self.level_id(ids, depth, level)
-                            .and_then(|id| trie.child(node, id))
+                        self.level_id(ids, depth, level).and_then(|id| {
+                            let k = step_key(trie, key, id, depth + 1);
+                            trie.child(k, node, id).map(|c| (c, k))
+                        })
                     };
                     match child {
-                        Some(c) => {
-                            (node, depth, pos) = (c, depth + 1, next);
+                        Some((c, k)) => {
+                            (node, key, depth, pos) = (c, k, depth + 1, next);
                         }
                         None => step = Step::TryPlus,
                     }
                 }
                 Step::TryPlus => {
                     if wild_ok && n.plus != NONE {
-                        let (_, next) = level_at(topic, pos);
+                        let (_, next) = ids.level(topic, depth, pos);
+                        key = step_key(trie, key, PLUS, depth + 1);
                         (node, depth, pos, step) = (n.plus, depth + 1, next, Step::Enter);
                     } else {
                         step = Step::Leave;
@@ -240,6 +280,7 @@ impl<T> SubscriptionIndex<T> {
                     } else {
                         Step::TryPlus
                     };
+                    key = trie.unstep(key, n.level, depth_key(depth));
                     (node, depth, pos) = (n.parent, depth - 1, prev_level_start(topic, pos));
                 }
             }
@@ -247,39 +288,55 @@ impl<T> SubscriptionIndex<T> {
     }
 }
 
+/// A topic depth as the trie's path keys count it. Depths past `u32::MAX`
+/// cannot occur (a topic has at most 65,535 bytes); wrapping keeps the
+/// keys consistent with the trie's anyway.
+#[inline]
+fn depth_key(depth: usize) -> u32 {
+    #[allow(clippy::cast_possible_truncation)]
+    let d = depth as u32;
+    d
+}
+
+/// [`Trie::step`] at a depth counted in `usize`.
+#[inline]
+fn step_key(trie: &Trie, key: u32, level: u32, depth: usize) -> u32 {
+    trie.step(key, level, depth_key(depth))
+}
+
 /// Nodes a level-by-level walk keeps on the stack per level.
 const FRONTIER: usize = 32;
 
-/// The trie nodes matching the topic's levels so far.
+/// The trie nodes matching the topic's levels so far, with their path keys.
 struct Frontier {
-    nodes: [u32; FRONTIER],
+    nodes: [(u32, u32); FRONTIER],
     len: usize,
 }
 
 impl Frontier {
     const fn empty() -> Self {
         Self {
-            nodes: [NONE; FRONTIER],
+            nodes: [(NONE, 0); FRONTIER],
             len: 0,
         }
     }
 
-    fn new(node: u32) -> Self {
+    fn new(node: u32, key: u32) -> Self {
         let mut f = Self::empty();
-        f.push(node);
+        f.push(node, key);
         f
     }
 
-    fn nodes(&self) -> &[u32] {
+    fn nodes(&self) -> &[(u32, u32)] {
         self.nodes.get(..self.len).unwrap_or_default()
     }
 
-    /// Adds `node`; false (and nothing added) when full.
-    fn push(&mut self, node: u32) -> bool {
+    /// Adds `node` with its path key; false (and nothing added) when full.
+    fn push(&mut self, node: u32, key: u32) -> bool {
         let Some(slot) = self.nodes.get_mut(self.len) else {
             return false;
         };
-        *slot = node;
+        *slot = (node, key);
         self.len += 1;
         true
     }
